@@ -1,0 +1,1 @@
+"""Pure floor-plan geometry: rooms, labels, areas, validation, georeference (no I/O)."""

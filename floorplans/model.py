@@ -1,0 +1,78 @@
+"""Floor-plan values: what the builder produces and the loader stores.
+
+Geometries are shapely polygons in the **plan frame**: metres, the drawing's own axes and origin
+(drawing coordinates × unit factor). Areas are always computed here, never in a map frame.
+Values are frozen; the geometry is held beside the domain data, not decorated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+
+from shapely.geometry import MultiPolygon
+from shapely.geometry import Polygon
+
+__all__ = ["AreaRule", "FloorPlan", "Room", "RoomLabel"]
+
+
+class AreaRule:
+    """Names of area rules, stored with each room so a figure can be traced to how it was made."""
+
+    USABLE_NET_OF_HOLES = "usable:polygon-minus-holes"
+    """使用面积: inner-wall polygon minus holes (columns, shafts); deductions recorded separately."""
+    USABLE_GROSS = "usable:polygon"
+    """使用面积 of the outer ring, holes not deducted (policy switch)."""
+
+
+@dataclass(frozen=True)
+class RoomLabel:
+    """A label matched to a room, parsed into number/name/use where the text allows."""
+
+    text: str
+    handle: str
+    number: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Room:
+    """One room of a floor plan, in plan metres."""
+
+    polygon: Polygon | MultiPolygon
+    area_m2: float
+    """Usable area by ``area_rule``; exact for arcs (within 0.01 m² or 0.01 %)."""
+    layer: str
+    handles: tuple[str, ...]
+    """DXF handles of the entities the room polygon came from."""
+    area_rule: str = AreaRule.USABLE_NET_OF_HOLES
+    deductions_m2: float = 0.0
+    """Area of holes (columns, shafts) taken out of the gross polygon."""
+    gross_area_m2: float | None = None
+    number: str | None = None
+    name: str | None = None
+    use: str | None = None
+    """A ``gis_app.vocab.RoomUse`` value, or None when the label does not say."""
+    subtype: str | None = None
+    labels: tuple[RoomLabel, ...] = ()
+    derived: bool = False
+    """True when built from wall line work rather than drawn as a closed outline."""
+    source: str = "outline"
+    """outline, hatch or linework."""
+
+    @property
+    def label_count(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True)
+class FloorPlan:
+    """The rooms of one floor, with the floor name as drawn (e.g. "3F", "B1") and its ordinal."""
+
+    rooms: tuple[Room, ...]
+    name: str | None = None
+    ordinal: float | None = None
+    """Normalised storey number: 1 = ground floor, -1 = first basement, 1.5 = mezzanine."""
+    outline: Polygon | MultiPolygon | None = None
+    """The floor's outer outline where the drawing has one (used for validation and fitting)."""
+    handles_used: frozenset[str] = field(default_factory=frozenset)

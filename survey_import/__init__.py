@@ -1,0 +1,1 @@
+"""Reading what surveyors deliver (DXF, footprints, rosters) and loading it as survey batches."""

@@ -1,0 +1,1 @@
+"""Test suite: unit, db, importers, web, regressions."""

@@ -1,0 +1,1 @@
+"""Flask blueprints, templates and locally served assets."""
