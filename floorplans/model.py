@@ -20,7 +20,7 @@ class AreaRule:
     """Names of area rules, stored with each room so a figure can be traced to how it was made."""
 
     USABLE_NET_OF_HOLES = "usable:polygon-minus-holes"
-    """使用面积: inner-wall polygon minus holes (columns, shafts); deductions recorded separately."""
+    """使用面积: inner-wall polygon minus holes (columns, shafts), deductions kept apart."""
     USABLE_GROSS = "usable:polygon"
     """使用面积 of the outer ring, holes not deducted (policy switch)."""
 
