@@ -1,0 +1,651 @@
+"""From drawing primitives to floor plans: the builder's one entry point.
+
+:func:`build_floor_plans` chooses the room layers (given as globs, or detected), turns closed
+outlines and hatch boundaries into room polygons (falling back to polygonised wall line work),
+tells floor outlines, rooms, nested rooms and holes apart, matches labels, splits sheets with
+several floors, and validates the result. Everything it decides or doubts goes into the report.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import re
+from collections import Counter
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+
+import shapely
+from shapely.geometry import MultiPolygon
+from shapely.geometry import Point
+from shapely.geometry import Polygon
+from shapely.strtree import STRtree
+
+from floorplans.codes import PlanCode
+from floorplans.floors import split_floors
+from floorplans.labels import ParsedLabel
+from floorplans.labels import classify_use
+from floorplans.labels import number_from_layer
+from floorplans.labels import parse_floor_title
+from floorplans.labels import parse_label
+from floorplans.linework import rooms_from_linework
+from floorplans.model import AreaRule
+from floorplans.model import FloorPlan
+from floorplans.model import Room
+from floorplans.model import RoomLabel
+from floorplans.primitives import Drawing
+from floorplans.primitives import Label
+from floorplans.rings import Candidate
+from floorplans.rings import RingTolerances
+from floorplans.rings import covers_mostly
+from floorplans.rings import hatch_candidates
+from floorplans.rings import outline_candidate
+from floorplans.validate import validate_floor
+from gis_app.report import ImportReport
+
+__all__ = ["build_floor_plans", "layer_matches"]
+
+LOGGER = logging.getLogger(__name__)
+
+_NOT_ROOM_LAYER = re.compile(
+    r"wall|墙|furn|家具|家俱|door|门|window|窗|dim|标注|尺寸|axis|轴|grid|hatch|填充|pattern|"
+    r"text|文字|字|symbol|符号|void|defpoints|viewport|title|图框|图签|frame|border|column|柱|"
+    r"equip|fixture|洁具|plumb|toilet-fix|elec-fix|light|灯|detail|结构|stru",
+    re.IGNORECASE,
+)
+_ROOM_LAYER = re.compile(
+    r"room|rm\$|^rm[-_ ]|房间|空间|space|area|面积|功能|区域|zone|unit", re.IGNORECASE
+)
+MIN_RING_M2 = 0.5
+"""Rings smaller than this (symbols, furniture parts) do not vote in room-layer detection."""
+
+
+def layer_matches(layer: str, patterns: Sequence[str]) -> bool:
+    """Case-insensitive glob match of a layer name against any pattern.
+
+    >>> layer_matches("E14-274", ["e14-*"]), layer_matches("Walls", ["Offices"])
+    (True, False)
+    """
+    name = layer.casefold()
+    return any(fnmatch.fnmatchcase(name, p.casefold()) for p in patterns)
+
+
+@dataclass
+class _Text:
+    """A label with its parse, in plan metres."""
+
+    label: Label
+    point: Point
+    parsed: ParsedLabel
+
+
+@dataclass
+class _Node:
+    """A candidate in the containment forest."""
+
+    cand: Candidate
+    children: list[_Node] = field(default_factory=list)
+    own_texts: list[_Text] = field(default_factory=list)
+    role: str = "room"
+    """room, outline, hole or nested."""
+
+
+def build_floor_plans(
+    drawing: Drawing,
+    *,
+    room_layers: Sequence[str] | None = None,
+    label_layers: Sequence[str] | None = None,
+    report: ImportReport,
+) -> list[FloorPlan]:
+    """Build the floor plans of a drawing (plan metres; areas exact for arcs).
+
+    ``room_layers``/``label_layers`` are globs matched case-insensitively against layer names;
+    None detects them (layers whose closed rings hold texts) and says in the report what was
+    chosen. Returns one :class:`FloorPlan` per floor found; an empty drawing gives one empty
+    floor and a ``NO_ROOMS`` warning.
+    """
+    factor = drawing.units_factor_to_m
+    if not factor or factor <= 0:
+        raise ValueError(f"units_factor_to_m must be positive, got {factor!r}")
+    tol = RingTolerances(factor)
+
+    texts, titles = _texts(drawing, label_layers, factor)
+
+    # Every ring in the drawing, per layer, so detection can compare layers.
+    scratch = ImportReport()
+    all_rings: dict[str, list[Candidate]] = defaultdict(list)
+    for outline in drawing.outlines:
+        cand = outline_candidate(outline, tol, scratch)
+        if isinstance(cand, Candidate):
+            all_rings[outline.layer].append(cand)
+    for hatch in drawing.hatches:
+        for cand in hatch_candidates(hatch, tol, scratch):
+            all_rings[hatch.layer].append(cand)
+
+    if room_layers is None:
+        chosen = _detect_room_layers(all_rings, texts, report)
+    else:
+        chosen = sorted(
+            {layer for layer in _all_layers(drawing) if layer_matches(layer, room_layers)}
+        )
+        report.note(
+            PlanCode.ROOM_LAYERS_CHOSEN,
+            f"房间图层按指定模式 {list(room_layers)} 选取：{chosen or '无匹配图层'}",
+            patterns=list(room_layers),
+            layers=chosen,
+        )
+    chosen_set = set(chosen)
+
+    # Now build the candidates again on the chosen layers, this time reporting problems.
+    candidates: list[Candidate] = []
+    for outline in drawing.outlines:
+        if outline.layer not in chosen_set:
+            continue
+        cand = outline_candidate(outline, tol, report)
+        if cand is False:
+            report.warning(
+                PlanCode.UNCLOSED_OUTLINE,
+                "房间图层上的多段线未闭合（端点相距过大），不能作为房间",
+                outline.handle,
+                layer=outline.layer,
+            )
+        elif isinstance(cand, Candidate):
+            candidates.append(cand)
+    for hatch in drawing.hatches:
+        if hatch.layer in chosen_set:
+            candidates.extend(hatch_candidates(hatch, tol, report))
+    candidates = _dedupe(candidates, report)
+
+    derived = False
+    if not candidates:
+        line_layers = None if room_layers is None else chosen_set
+        candidates = rooms_from_linework(drawing, line_layers, [t.point for t in texts], tol)
+        derived = bool(candidates)
+
+    forest = _classify(candidates, texts, report)
+    rooms_nodes = [n for n in forest if n.role in ("room", "nested")]
+    outlines = [n.cand.polygon for n in forest if n.role == "outline"]
+
+    groups = split_floors([n.cand.polygon for n in rooms_nodes], titles, report)
+    floors: list[FloorPlan] = []
+    for group in groups:
+        nodes = [rooms_nodes[i] for i in group.members]
+        floor_outline = _floor_outline(outlines, [n.cand.polygon for n in nodes])
+        rooms = _rooms(nodes, report)
+        rooms.sort(key=_room_sort_key)
+        plan = FloorPlan(
+            rooms=tuple(rooms),
+            name=group.name,
+            ordinal=group.ordinal,
+            outline=floor_outline,
+            handles_used=frozenset(h for r in rooms for h in r.handles),
+        )
+        validate_floor(plan, report)
+        floors.append(plan)
+
+    _report_labels(floors, forest, texts, report)
+    if not any(f.rooms for f in floors):
+        report.warning(
+            PlanCode.NO_ROOMS,
+            "图中没有找到房间：没有闭合轮廓、填充边界或可围合的墙线（请检查房间图层设置）",
+        )
+    elif derived:
+        report.warning(
+            PlanCode.ROOMS_FROM_LINEWORK,
+            f"图中没有房间轮廓，已由墙线围合生成 {sum(len(f.rooms) for f in floors)} 个房间，"
+            "请测绘人员逐一确认",
+        )
+    return floors
+
+
+# ---------------------------------------------------------------------------------------------
+# Texts
+
+
+def _all_layers(drawing: Drawing) -> set[str]:
+    layers = set(drawing.layers)
+    layers.update(o.layer for o in drawing.outlines)
+    layers.update(h.layer for h in drawing.hatches)
+    layers.update(w.layer for w in drawing.linework)
+    layers.update(t.layer for t in drawing.labels)
+    return layers
+
+
+def _texts(
+    drawing: Drawing, label_layers: Sequence[str] | None, factor: float
+) -> tuple[list[_Text], list[tuple[str, float | None, bool, Point]]]:
+    """Room labels (on label layers) and floor titles (any layer), in plan metres."""
+    texts: list[_Text] = []
+    titles: list[tuple[str, float | None, bool, Point]] = []
+    for label in drawing.labels:
+        if not label.text or not label.text.strip():
+            continue
+        point = Point(label.x * factor, label.y * factor)
+        title = parse_floor_title(label.text)
+        if title is not None:
+            titles.append((title.name, title.ordinal, title.roof, point))
+            continue
+        if label_layers is not None and not layer_matches(label.layer, label_layers):
+            continue
+        texts.append(_Text(label, point, parse_label(label.text)))
+    return texts, titles
+
+
+# ---------------------------------------------------------------------------------------------
+# Room layer detection
+
+
+def _detect_room_layers(
+    rings: dict[str, list[Candidate]], texts: list[_Text], report: ImportReport
+) -> list[str]:
+    """Pick layers whose closed rings hold room labels (or, with no labels, look like rooms)."""
+    points = [t.point for t in texts]
+    stats: dict[str, tuple[int, int]] = {}
+    for layer, cands in rings.items():
+        usable = [c for c in cands if c.area >= MIN_RING_M2]
+        if not usable:
+            continue
+        tree = STRtree([c.polygon for c in usable])
+        labelled = set()
+        if points:
+            labelled = set(tree.query(points, predicate="within")[1].tolist())
+        stats[layer] = (len(usable), len(labelled))
+
+    chosen: list[str] = []
+    reasons: dict[str, str] = {}
+    any_labelled = any(n_lab for _, n_lab in stats.values())
+    for layer, (n, n_lab) in sorted(stats.items()):
+        share = n_lab / n
+        named_room = bool(_ROOM_LAYER.search(layer)) or classify_use(layer)[0] is not None
+        excluded = bool(_NOT_ROOM_LAYER.search(layer)) and not named_room
+        if any_labelled:
+            if n_lab and (share >= 0.6 or (share >= 0.3 and not excluded)):
+                reasons[layer] = f"{n_lab}/{n} 个闭合环内有文字"
+            elif named_room and not excluded:
+                reasons[layer] = "图层名表示房间"
+        elif not excluded:
+            reasons[layer] = "图层名表示房间" if named_room else f"{n} 个房间大小的闭合环"
+    chosen = sorted(reasons)
+    if chosen:
+        detail = "；".join(f"{layer}（{reasons[layer]}）" for layer in chosen)
+        message = f"自动识别房间图层：{detail}"
+    else:
+        message = "没有识别出房间图层（没有闭合轮廓或只有家具/墙体等图层）"
+    report.note(
+        PlanCode.ROOM_LAYERS_CHOSEN,
+        message,
+        layers=chosen,
+        candidates={layer: {"rings": n, "labelled": k} for layer, (n, k) in sorted(stats.items())},
+    )
+    return chosen
+
+
+# ---------------------------------------------------------------------------------------------
+# Duplicates, nesting, holes
+
+
+def _dedupe(candidates: list[Candidate], report: ImportReport) -> list[Candidate]:
+    """Drop a ring drawn twice (keep the first outline; a hatch over an outline lends its holes)."""
+    if len(candidates) < 2:
+        return candidates
+    order = sorted(range(len(candidates)), key=lambda i: (candidates[i].source != "outline", i))
+    tree = STRtree([c.polygon for c in candidates])
+    dropped: set[int] = set()
+    hatch_merged = 0
+    for i in order:
+        if i in dropped:
+            continue
+        keep = candidates[i]
+        for j in tree.query(keep.polygon, predicate="intersects"):
+            j = int(j)
+            if j == i or j in dropped:
+                continue
+            other = candidates[j]
+            if not _same_shape(keep, other):
+                continue
+            dropped.add(j)
+            if other.source == "hatch" and keep.source == "outline":
+                hatch_merged += 1
+                keep.handles.extend(h for h in other.handles if h not in keep.handles)
+                if not keep.holes:
+                    keep.holes.extend(other.holes)
+            else:
+                report.fix(
+                    PlanCode.DUPLICATE_OUTLINE,
+                    f"重复轮廓（与 {keep.handle} 重合），只保留一个",
+                    other.handle,
+                    kept=keep.handle,
+                    layer=other.layer,
+                )
+    if hatch_merged:
+        report.note(
+            PlanCode.HATCH_SAME_AS_OUTLINE,
+            f"{hatch_merged} 个填充与房间轮廓重合，按轮廓计算（填充中的洞口作为扣除）",
+            count=hatch_merged,
+        )
+    return [c for k, c in enumerate(candidates) if k not in dropped]
+
+
+def _same_shape(a: Candidate, b: Candidate) -> bool:
+    big = max(a.area, b.area)
+    if abs(a.area - b.area) > max(0.005 * big, 0.01):
+        return False
+    diff = a.polygon.symmetric_difference(b.polygon).area
+    return diff <= max(0.005 * big, 0.01)
+
+
+def _classify(candidates: list[Candidate], texts: list[_Text], report: ImportReport) -> list[_Node]:
+    """Arrange candidates by containment and decide outline / room / nested room / hole.
+
+    * a ring holding several rooms (≥ 2 children covering half of it, or labelled children while
+      it has no label of its own) is a floor or building outline, not a room;
+    * inside a room, a ring with its own label is a nested room, one without is a hole
+      (column, shaft) deducted from the room's usable area.
+    """
+    nodes = [_Node(c) for c in candidates]
+    if not nodes:
+        return nodes
+    polys = [n.cand.polygon for n in nodes]
+    tree = STRtree(polys)
+    area = [n.cand.area for n in nodes]
+    parent: list[int | None] = [None] * len(nodes)
+    for i, node in enumerate(nodes):
+        point = node.cand.polygon.representative_point()
+        best: int | None = None
+        for j in tree.query(point, predicate="within"):
+            j = int(j)
+            if j == i or area[j] <= area[i] * 1.0001:
+                continue
+            if best is not None and area[j] >= area[best]:
+                continue
+            if covers_mostly(polys[j], polys[i]):
+                best = j
+        parent[i] = best
+        if best is not None:
+            nodes[best].children.append(node)
+
+    if texts:
+        _, owners = _smallest_containing(polys, area, [t.point for t in texts])
+        for t_index, owner in enumerate(owners):
+            if owner is not None:
+                nodes[owner].own_texts.append(texts[t_index])
+
+    labelled = [bool(n.own_texts) for n in nodes]
+    drawing_has_labels = any(labelled)
+
+    def is_outline(i: int) -> bool:
+        node = nodes[i]
+        kids = node.children
+        if not kids:
+            return False
+        covered = sum(k.cand.area for k in kids) / node.cand.area
+        kids_labelled = sum(1 for k in kids if k.own_texts)
+        if node.own_texts:
+            return len(kids) >= 2 and covered >= 0.5 and kids_labelled >= 2
+        if len(kids) >= 2 and covered >= 0.5:
+            return True
+        return drawing_has_labels and kids_labelled >= 1
+
+    for i in sorted(range(len(nodes)), key=lambda k: -area[k]):
+        node = nodes[i]
+        p = parent[i]
+        parent_role = nodes[p].role if p is not None else "outline"
+        if parent_role in ("hole",):
+            node.role = "nested" if node.own_texts else "ignored"
+            continue
+        if parent_role in ("room", "nested"):
+            node.role = "nested" if node.own_texts or is_outline(i) else "hole"
+            if node.role == "nested":
+                report.note(
+                    PlanCode.NESTED_ROOM,
+                    f"房间 {node.cand.handle} 位于房间 {nodes[p].cand.handle} 之内，"
+                    "外层房间面积扣除内层房间",
+                    node.cand.handle,
+                    parent=nodes[p].cand.handle,
+                )
+            continue
+        node.role = "outline" if is_outline(i) else "room"
+        if node.role == "outline":
+            report.note(
+                PlanCode.FLOOR_OUTLINE,
+                f"闭合环 {node.cand.handle}（{node.cand.area:.2f} m²）包含 {len(node.children)} "
+                "个房间，作为楼层外轮廓，不计为房间",
+                node.cand.handle,
+                area_m2=round(node.cand.area, 2),
+                rooms_inside=len(node.children),
+            )
+    return nodes
+
+
+def _smallest_containing(
+    polys: Sequence[Polygon | MultiPolygon], areas: Sequence[float], points: Sequence[Point]
+) -> tuple[STRtree, list[int | None]]:
+    """For each point, the index of the smallest polygon containing it (or None)."""
+    tree = STRtree(list(polys))
+    owners: list[int | None] = [None] * len(points)
+    if not points or not polys:
+        return tree, owners
+    pt_idx, poly_idx = tree.query(list(points), predicate="within")
+    for p, g in zip(pt_idx.tolist(), poly_idx.tolist(), strict=True):
+        current = owners[p]
+        if current is None or areas[g] < areas[current]:
+            owners[p] = g
+    return tree, owners
+
+
+def _floor_outline(
+    outlines: list[Polygon | MultiPolygon], rooms: list[Polygon | MultiPolygon]
+) -> Polygon | MultiPolygon | None:
+    """The outline rings holding this floor's rooms (outermost only)."""
+    if not outlines or not rooms:
+        return None
+    mine = []
+    for outline in outlines:
+        if any(outline.contains(r.representative_point()) for r in rooms):
+            mine.append(outline)
+    if not mine:
+        return None
+    top = [o for o in mine if not any(o is not p and p.contains(o) for p in mine)]
+    merged = shapely.union_all(top)
+    return merged if isinstance(merged, Polygon | MultiPolygon) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Rooms
+
+
+def _rooms(nodes: list[_Node], report: ImportReport) -> list[Room]:
+    """Room values: net polygon and area, labels parsed, number/use from the layer if needed."""
+    rooms: list[Room] = []
+    merged_groups: dict[str, list[_Node]] = defaultdict(list)
+    singles: list[list[_Node]] = []
+    for node in nodes:
+        if node.cand.group is not None:
+            merged_groups[node.cand.group].append(node)
+        else:
+            singles.append([node])
+    # Separate areas of one hatch form one room unless several of them carry their own labels.
+    for group, members in merged_groups.items():
+        if sum(1 for m in members if m.own_texts) <= 1:
+            singles.append(members)
+            report.note(
+                PlanCode.HATCH_PARTS_MERGED,
+                f"填充 {group} 由 {len(members)} 个互不相连的区域组成，合并为一个房间",
+                group,
+            )
+        else:
+            singles.extend([m] for m in members)
+    for members in singles:
+        rooms.append(_room(members))
+    return rooms
+
+
+def _room(members: list[_Node]) -> Room:
+    gross = sum(m.cand.area for m in members)
+    deductions = 0.0
+    polygons: list[Polygon] = []
+    handles: list[str] = []
+    texts: list[_Text] = []
+    for m in members:
+        shell = m.cand.polygon
+        cut_outs = [h.polygon for h in m.cand.holes]
+        for child in m.children:
+            if child.role in ("hole", "nested"):
+                cut_outs.append(child.cand.polygon)
+        hole_area = sum(h.area for h in m.cand.holes) + sum(
+            c.cand.area for c in m.children if c.role == "hole"
+        )
+        nested_area = sum(c.cand.area for c in m.children if c.role == "nested")
+        net = shell
+        if cut_outs:
+            union = shapely.union_all(cut_outs)
+            net = shell.difference(union)
+            # Holes that overlap each other or stick out of the room: fall back to the polygon.
+            if abs((shell.area - net.area) - union.area) > 1e-6 * max(1.0, shell.area):
+                hole_area = shell.intersection(union).area - nested_area
+        deductions += hole_area
+        polygons.extend(p for p in shapely.get_parts(net) if isinstance(p, Polygon))
+        handles.extend(m.cand.handles)
+        handles.extend(h for hole in m.cand.holes for h in hole.handles)
+        handles.extend(h for c in m.children if c.role == "hole" for h in c.cand.handles)
+        texts.extend(m.own_texts)
+    nested_total = sum(c.cand.area for m in members for c in m.children if c.role == "nested")
+    area = gross - deductions - nested_total
+    polygon: Polygon | MultiPolygon = polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)
+    first = members[0].cand
+    number, name, use, subtype = _describe(texts, first.layer)
+    labels = tuple(
+        RoomLabel(t.label.text, t.label.handle, t.parsed.number, t.parsed.name) for t in texts
+    )
+    return Room(
+        polygon=polygon,
+        area_m2=area,
+        layer=first.layer,
+        handles=tuple(dict.fromkeys(handles)),
+        area_rule=AreaRule.USABLE_NET_OF_HOLES,
+        deductions_m2=deductions,
+        gross_area_m2=gross,
+        number=number,
+        name=name,
+        use=use,
+        subtype=subtype,
+        labels=labels,
+        derived=first.derived,
+        source=first.source,
+    )
+
+
+def _describe(
+    texts: list[_Text], layer: str
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """Number, name, use and subtype from a room's labels, the layer name filling gaps."""
+    ordered = sorted(texts, key=lambda t: -t.label.height)
+    number = next((t.parsed.number for t in ordered if t.parsed.number), None)
+    named = next((t.parsed for t in ordered if t.parsed.name), None)
+    name = named.name if named else None
+    use = named.use if named else None
+    subtype = named.subtype if named else None
+    if use is None:
+        for t in ordered:
+            if t.parsed.use is not None:
+                use, subtype = t.parsed.use, t.parsed.subtype
+                break
+    if number is None:
+        number = number_from_layer(layer)
+    if use is None:
+        use, subtype = classify_use(layer)
+    return number, name, (str(use) if use is not None else None), subtype
+
+
+def _room_sort_key(room: Room) -> tuple:
+    c = room.polygon.representative_point()
+    return (room.number is None, _natural(room.number or ""), -round(c.y, 1), round(c.x, 1))
+
+
+def _natural(text: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+# ---------------------------------------------------------------------------------------------
+# Label findings
+
+
+def _report_labels(
+    floors: list[FloorPlan], forest: list[_Node], texts: list[_Text], report: ImportReport
+) -> None:
+    """Rooms with no or several labels, labels outside rooms or in holes, duplicate numbers."""
+    used_handles = {lab.handle for f in floors for r in f.rooms for lab in r.labels}
+    label_layers = {t.label.layer for t in texts if t.label.handle in used_handles}
+    if texts:
+        report.note(
+            PlanCode.LABEL_LAYERS_CHOSEN,
+            f"房间标注取自图层：{sorted(label_layers) or '无'}",
+            layers=sorted(label_layers),
+        )
+    any_labels = bool(used_handles)
+    for floor in floors:
+        numbers: Counter[str] = Counter()
+        for room in floor.rooms:
+            if room.number:
+                numbers[room.number] += 1
+            if any_labels and not room.labels:
+                report.warning(
+                    PlanCode.ROOM_WITHOUT_LABEL,
+                    f"房间（{room.area_m2:.2f} m²）内没有标注",
+                    room.handles[0],
+                    layer=room.layer,
+                )
+            if len(room.labels) > 1:
+                parsed = [parse_label(lab.text) for lab in room.labels]
+                numbers_in = {p.number for p in parsed if p.number}
+                names_in = {p.name for p in parsed if p.name}
+                if len(numbers_in) > 1 or len(names_in) > 1:
+                    report.warning(
+                        PlanCode.ROOM_MULTIPLE_LABELS,
+                        f"房间内有 {len(room.labels)} 个互相矛盾的标注："
+                        + "、".join(lab.text for lab in room.labels),
+                        room.handles[0],
+                        labels=[lab.text for lab in room.labels],
+                    )
+            drawn = [p.area_m2 for p in (parse_label(lab.text) for lab in room.labels) if p.area_m2]
+            for value in drawn:
+                if abs(value - room.area_m2) > max(0.5, 0.02 * room.area_m2):
+                    report.warning(
+                        PlanCode.AREA_LABEL_MISMATCH,
+                        f"图中标注面积 {value:.2f} m² 与计算面积 {room.area_m2:.2f} m² 不符",
+                        room.handles[0],
+                        drawn_m2=value,
+                        computed_m2=round(room.area_m2, 2),
+                    )
+        for number, count in sorted(numbers.items()):
+            if count > 1:
+                report.warning(
+                    PlanCode.DUPLICATE_ROOM_NUMBER,
+                    f"房间号 {number} 在{floor.name or '本层'}出现 {count} 次",
+                    number=number,
+                    count=count,
+                )
+    holes = [n for n in forest if n.role == "hole"]
+    hole_tree = STRtree([n.cand.polygon for n in holes]) if holes else None
+    for t in texts:
+        if t.label.handle in used_handles or t.label.layer not in label_layers:
+            continue
+        if t.parsed.area_m2 is not None and not t.parsed.name and not t.parsed.number:
+            continue
+        in_hole = hole_tree is not None and len(hole_tree.query(t.point, predicate="within")) > 0
+        if in_hole:
+            report.warning(
+                PlanCode.LABEL_IN_HOLE,
+                f"标注“{t.label.text}”位于房间内的洞口（柱/井）中，未匹配房间",
+                t.label.handle,
+            )
+        else:
+            report.warning(
+                PlanCode.LABEL_OUTSIDE_ROOMS,
+                f"标注“{t.label.text}”不在任何房间内",
+                t.label.handle,
+                x=round(t.point.x, 3),
+                y=round(t.point.y, 3),
+            )

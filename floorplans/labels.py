@@ -1,0 +1,497 @@
+"""Room labels and floor titles: number, name, use category and storey from what surveyors write.
+
+Chinese survey drawings label rooms as "301 局长办公室", "301室", "会议室", "男卫"; English ones as
+"Office 2.14" or "G01-02"; numbers also hide in layer names ("E14-274"). This module turns such
+text into a :class:`ParsedLabel` and maps names to the ``gis_app.vocab`` room-use vocabulary.
+It never invents: a text it cannot read keeps ``number``/``use`` as None and its raw text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gis_app.vocab import RoomUse
+
+__all__ = [
+    "FloorTitle",
+    "ParsedLabel",
+    "classify_use",
+    "number_from_layer",
+    "parse_floor_title",
+    "parse_label",
+]
+
+
+@dataclass(frozen=True)
+class ParsedLabel:
+    """What one label says. ``area_m2`` is set for area notes such as "25.3㎡"."""
+
+    text: str
+    number: str | None = None
+    name: str | None = None
+    use: RoomUse | None = None
+    subtype: str | None = None
+    area_m2: float | None = None
+
+
+def _words(*items: str) -> str:
+    """Latin keywords as whole words (case-insensitive), Chinese ones as substrings."""
+    parts = []
+    for item in items:
+        if item.isascii():
+            parts.append(rf"(?<![A-Za-z]){item}(?![A-Za-z])")
+        else:
+            parts.append(re.escape(item))
+    return "|".join(parts)
+
+
+# Ordered: the first rule that matches wins, so specific names come before generic ones
+# (电梯机房 before 电梯, 弱电井 before 弱电, 会议室 before 办公).
+_USE_RULES: tuple[tuple[RoomUse, str | None, re.Pattern[str]], ...] = tuple(
+    (use, subtype, re.compile(_words(*words), re.IGNORECASE))
+    for use, subtype, words in (
+        (
+            RoomUse.CIRCULATION,
+            "管道井",
+            ("管道井", "管井", "风井", "强电井", "弱电井", "水井", "shaft", "riser"),
+        ),
+        (RoomUse.EQUIPMENT, "电梯机房", ("电梯机房",)),
+        (
+            RoomUse.CIRCULATION,
+            "电梯厅",
+            ("电梯厅", "电梯前室", "候梯厅", "lift lobby", "elevator lobby"),
+        ),
+        (RoomUse.CIRCULATION, "电梯井", ("电梯", "lift", "lifts", "elevator", "elevators")),
+        (
+            RoomUse.CIRCULATION,
+            "楼梯间",
+            ("楼梯", "楼梯间", "stair", "stairs", "staircase", "stairwell"),
+        ),
+        (
+            RoomUse.CIRCULATION,
+            "走廊",
+            (
+                "走廊",
+                "走道",
+                "过道",
+                "连廊",
+                "廊道",
+                "corridor",
+                "hallway",
+                "passage",
+                "circulation",
+            ),
+        ),
+        (
+            RoomUse.CIRCULATION,
+            "门厅",
+            ("门厅", "大厅", "大堂", "前厅", "lobby", "foyer", "entrance", "entry", "hall"),
+        ),
+        (
+            RoomUse.EQUIPMENT,
+            "变配电室",
+            (
+                "变配电",
+                "配电",
+                "变电",
+                "高压室",
+                "低压室",
+                "electrical",
+                "switch room",
+                "substation",
+            ),
+        ),
+        (RoomUse.EQUIPMENT, "水泵房", ("水泵", "泵房", "pump", "pumps")),
+        (RoomUse.EQUIPMENT, "水箱间", ("水箱",)),
+        (RoomUse.EQUIPMENT, "中水处理间", ("中水",)),
+        (RoomUse.EQUIPMENT, "锅炉房", ("锅炉", "boiler")),
+        (
+            RoomUse.EQUIPMENT,
+            "空调机房",
+            ("空调机房", "空调", "风机房", "新风机房", "hvac", "ahu", "plant room", "plant"),
+        ),
+        (RoomUse.EQUIPMENT, "通信机房", ("通信", "电话机房", "telecom")),
+        (RoomUse.EQUIPMENT, "弱电机房", ("弱电", "智能化", "消防控制", "监控室", "安防")),
+        (
+            RoomUse.SERVICE,
+            "机关信息网络用房",
+            (
+                "网络机房",
+                "信息中心",
+                "数据中心",
+                "服务器",
+                "机房",
+                "server",
+                "servers",
+                "data center",
+                "it room",
+            ),
+        ),
+        (
+            RoomUse.SERVICE,
+            "卫生间",
+            (
+                "卫生间",
+                "厕所",
+                "男卫",
+                "女卫",
+                "男厕",
+                "女厕",
+                "洗手间",
+                "盥洗",
+                "无障碍卫",
+                "公卫",
+                "wc",
+                "toilet",
+                "toilets",
+                "lavatory",
+                "restroom",
+                "restrooms",
+                "bathroom",
+                "washroom",
+                "wcs",
+            ),
+        ),
+        (RoomUse.SERVICE, "医务室", ("医务", "卫生室", "保健室", "medical", "first aid")),
+        (
+            RoomUse.SERVICE,
+            "会议室",
+            (
+                "会议",
+                "报告厅",
+                "多功能厅",
+                "会商",
+                "视频会",
+                "meeting",
+                "meeting room",
+                "meeting rooms",
+                "conference",
+                "boardroom",
+            ),
+        ),
+        (RoomUse.SERVICE, "接待室", ("接待", "会客", "reception")),
+        (RoomUse.SERVICE, "档案室", ("档案", "archive", "archives")),
+        (RoomUse.SERVICE, "图书资料室", ("资料", "图书", "阅览", "library", "reading room")),
+        (RoomUse.SERVICE, "机要保密室", ("机要", "保密")),
+        (RoomUse.SERVICE, "文印室", ("文印", "打印", "复印", "印刷", "print", "copy", "copy room")),
+        (RoomUse.SERVICE, "收发室", ("收发", "邮件", "mail", "post room")),
+        (RoomUse.SERVICE, "值班室", ("值班", "duty")),
+        (
+            RoomUse.SERVICE,
+            "储藏室",
+            (
+                "储藏",
+                "储物",
+                "库房",
+                "仓库",
+                "杂物",
+                "贮藏",
+                "storage",
+                "store",
+                "storeroom",
+                "stores",
+            ),
+        ),
+        (
+            RoomUse.SERVICE,
+            "物业及工勤人员用房",
+            ("物业", "保洁", "工勤", "清洁", "cleaner", "cleaners", "janitor"),
+        ),
+        (RoomUse.SERVICE, "开水间", ("开水", "茶水", "pantry", "tea", "coffee", "kitchenette")),
+        (RoomUse.SERVICE, "休息室", ("休息", "lounge", "rest room")),
+        (
+            RoomUse.ANCILLARY,
+            "食堂",
+            ("食堂", "餐厅", "厨房", "canteen", "kitchen", "dining", "cafeteria"),
+        ),
+        (RoomUse.ANCILLARY, "停车库", ("车库", "停车", "garage", "parking")),
+        (RoomUse.ANCILLARY, "警卫用房", ("警卫", "门卫", "传达", "security", "guard")),
+        (RoomUse.ANCILLARY, "人防设施", ("人防",)),
+        (
+            RoomUse.TECHNICAL,
+            "技术业务用房",
+            (
+                "实验",
+                "化验",
+                "检测",
+                "检验",
+                "技术业务",
+                "lab",
+                "labs",
+                "laboratory",
+                "laboratories",
+                "workshop",
+            ),
+        ),
+        (
+            RoomUse.OFFICE,
+            "领导办公室",
+            (
+                "局长",
+                "厅长",
+                "部长",
+                "书记",
+                "主任办",
+                "市长",
+                "县长",
+                "区长",
+                "省长",
+                "镇长",
+                "乡长",
+                "主席",
+                "院长",
+                "检察长",
+                "巡视员",
+                "领导",
+                "director",
+            ),
+        ),
+        (RoomUse.OFFICE, "一般办公室", ("办公", "科室", "office", "offices", "study")),
+    )
+)
+
+_OFFICE_SUFFIX = re.compile(r"(科|处|股|室|组|部)$")
+"""Sections are named after their unit (财务科, 综合处): such a name is an office."""
+
+_AREA_NOTE = re.compile(
+    r"^(?:(?:S|A|面积|使用面积|area)\s*[=:：]?\s*)?(\d+(?:\.\d+)?)\s*(?:m2|m²|㎡|平方米|平米|sqm|sq\.?\s*m)$",
+    re.IGNORECASE,
+)
+_AREA_PREFIXED = re.compile(r"^(?:S|面积|使用面积|area)\s*[=:：]\s*(\d+(?:\.\d+)?)$", re.IGNORECASE)
+
+_NUMBER = r"[A-Za-z]{0,3}-?\d+(?:[-./]\d+)*[A-Za-z]{0,2}"
+"""Room numbers: 301, B101, 3-05, E14-274, 2.14, G01-02, E15-305F, 12a."""
+_NUMBER_ONLY = re.compile(rf"^(?:No\.?\s*|#|NO\.?\s*)?({_NUMBER})(?:室|号|号房|房)?$")
+_NUMBER_FIRST = re.compile(rf"^({_NUMBER})(?:室|号)?[\s:：、._-]+(.+)$")
+_NUMBER_GLUED = re.compile(r"^([A-Za-z]{0,2}\d{2,5}[A-Za-z]?)(?:室|号)?([\u4e00-\u9fff].*)$")
+_NUMBER_LAST = re.compile(rf"^(.+?)[\s:：#]+(?:No\.?\s*)?({_NUMBER})$")
+_NUMBER_GLUED_LAST = re.compile(rf"^([\u4e00-\u9fff]+?)({_NUMBER})(?:室|号)?$")
+_NUMBER_BRACKETED = re.compile(rf"^(.+?)\s*[（(]\s*({_NUMBER})\s*[)）]$")
+
+
+def classify_use(name: str) -> tuple[RoomUse | None, str | None]:
+    """Use category and subtype for a room name, or (None, None) when the name does not say.
+
+    >>> classify_use("局长办公室")
+    (<RoomUse.OFFICE: '办公室'>, '领导办公室')
+    >>> classify_use("男卫")
+    (<RoomUse.SERVICE: '服务用房'>, '卫生间')
+    """
+    text = name.strip()
+    if not text:
+        return None, None
+    for use, subtype, pattern in _USE_RULES:
+        if pattern.search(text):
+            return use, subtype
+    if _OFFICE_SUFFIX.search(text) and re.search(r"[\u4e00-\u9fff]{2,}", text):
+        return RoomUse.OFFICE, "一般办公室"
+    return None, None
+
+
+def _is_number(token: str) -> bool:
+    return bool(re.fullmatch(_NUMBER, token)) and any(c.isdigit() for c in token)
+
+
+def parse_label(text: str) -> ParsedLabel:
+    """Split a label into number, name, use category and subtype.
+
+    >>> p = parse_label("301 局长办公室")
+    >>> (p.number, p.name, p.use.value, p.subtype)
+    ('301', '局长办公室', '办公室', '领导办公室')
+    >>> p = parse_label("Office 2.14")
+    >>> (p.number, p.name, p.use.value)
+    ('2.14', 'Office', '办公室')
+    >>> parse_label("25.30㎡").area_m2
+    25.3
+    """
+    raw = text
+    clean = " ".join(text.replace("\u3000", " ").split())
+    if not clean:
+        return ParsedLabel(raw)
+    area = _AREA_NOTE.match(clean) or _AREA_PREFIXED.match(clean)
+    if area:
+        return ParsedLabel(raw, area_m2=float(area.group(1)))
+    number: str | None = None
+    name: str | None = clean
+    if m := _NUMBER_ONLY.match(clean):
+        number, name = m.group(1), None
+    elif (m := _NUMBER_FIRST.match(clean)) and _is_number(m.group(1)):
+        number, name = m.group(1), m.group(2).strip()
+    elif m := _NUMBER_GLUED.match(clean):
+        number, name = m.group(1), m.group(2).strip()
+    elif m := _NUMBER_BRACKETED.match(clean):
+        name, number = m.group(1).strip(), m.group(2)
+    elif (m := _NUMBER_LAST.match(clean)) and _is_number(m.group(2)):
+        name, number = m.group(1).strip(), m.group(2)
+    elif m := _NUMBER_GLUED_LAST.match(clean):
+        name, number = m.group(1), m.group(2)
+    if name is not None and (
+        trailing_area := re.search(r"\s+(\d+(?:\.\d+)?)\s*(?:m2|m²|㎡)$", name)
+    ):
+        name = name[: trailing_area.start()].strip()
+        area_m2: float | None = float(trailing_area.group(1))
+    else:
+        area_m2 = None
+    use, subtype = classify_use(name) if name else (None, None)
+    return ParsedLabel(raw, number, name or None, use, subtype, area_m2)
+
+
+def number_from_layer(layer: str) -> str | None:
+    """A room number encoded as a layer name ("E14-274", "RM-301"), else None.
+
+    >>> number_from_layer("E14-274"), number_from_layer("Offices"), number_from_layer("0")
+    ('E14-274', None, None)
+    """
+    name = layer.strip()
+    m = re.fullmatch(rf"(?:RM[$_-]?|ROOM[_-]?|房间[_-]?)?({_NUMBER})", name, re.IGNORECASE)
+    if not m:
+        return None
+    token = m.group(1)
+    # A bare small integer ("0", "1") is a layer index, not a room number.
+    if token.isdigit() and len(token) < 3:
+        return None
+    return token if _is_number(token) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Floor titles
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_NUM = r"[零〇一二两三四五六七八九十百]+"
+_EN_ORDINALS = {
+    "ground": 1,
+    "first": 2,
+    "second": 3,
+    "third": 4,
+    "fourth": 5,
+    "fifth": 6,
+    "sixth": 7,
+    "seventh": 8,
+    "eighth": 9,
+    "ninth": 10,
+    "tenth": 11,
+}
+
+
+def _cn_int(text: str) -> int | None:
+    """Chinese numeral up to 999 → int ("十二" → 12, "二十" → 20, "一百零一" → 101)."""
+    if text.isdigit():
+        return int(text)
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+@dataclass(frozen=True)
+class FloorTitle:
+    """A floor title found in a text: the storey name as drawn and its ordinal.
+
+    The ordinal is None where the title names a floor but not its place ("标准层", "屋顶层"
+    on its own); roof floors get ``roof=True`` so the builder can put them above the others.
+    """
+
+    name: str
+    ordinal: float | None
+    roof: bool = False
+
+
+_TITLE_SUFFIX = re.compile(
+    r"\s*(?:建筑)?(?:平面布置图|平面图|布置图|plan|floor plan|平面)\s*$", re.IGNORECASE
+)
+
+
+def parse_floor_title(text: str) -> FloorTitle | None:
+    """Recognise a floor title ("三层平面图", "3F", "B1", "地下一层", "首层", "Level 2", "夹层").
+
+    Room numbers are not titles: "B101" and "301" return None.
+
+    >>> parse_floor_title("三层平面图")
+    FloorTitle(name='三层', ordinal=3.0, roof=False)
+    >>> parse_floor_title("地下一层").ordinal, parse_floor_title("B1").ordinal
+    (-1.0, -1.0)
+    >>> parse_floor_title("B101") is None
+    True
+    """
+    clean = " ".join(text.replace("\u3000", " ").split())
+    clean = re.sub(r"^[（(【\[]|[)）】\]]$", "", clean).strip()
+    if not clean or len(clean) > 30:
+        return None
+    has_suffix = bool(_TITLE_SUFFIX.search(clean))
+    core = _TITLE_SUFFIX.sub("", clean).strip(" :：-_")
+    if not core:
+        return None
+    ordinal = _storey_ordinal(core)
+    if ordinal is None:
+        return None
+    value, roof = ordinal
+    if value is None and not roof and not has_suffix and core not in {"标准层", "设备层", "架空层"}:
+        return None
+    return FloorTitle(core, value, roof)
+
+
+def _storey_ordinal(core: str) -> tuple[float | None, bool] | None:
+    """(ordinal, roof) for a storey name without the 平面图 suffix, or None when it is not one."""
+    low = core.lower()
+    if re.fullmatch(
+        r"(屋顶层?|屋面层?|顶层|机房层|屋顶机房层?|rf|roof|roof level|roof floor)", low
+    ):
+        return None, True
+    if re.fullmatch(r"(标准层|设备层|架空层)", core):
+        return None, False
+    if re.fullmatch(
+        r"(首层|底层|一楼|地面层|g|gf|g/f|ground|ground floor|ground level|level g)", low
+    ):
+        return 1.0, False
+    mezz = 0.5 if re.search(r"夹层|mezzanine|^m$", low) else 0.0
+    if low in {"夹层", "mezzanine", "m"}:
+        return 1.5, False
+    base = re.sub(r"夹层$|\s*mezzanine$", "", core).strip() or core
+    # Basements: 地下一层, 负一层, 地下1层, B1, B1F, -1F, Basement 1, B
+    if m := re.fullmatch(rf"(?:地下|负)({_CN_NUM}|\d+)(?:层|楼)?", base):
+        n = _cn_int(m.group(1))
+        return (-float(n), False) if n else None
+    if m := re.fullmatch(r"(?:b|-)(\d{1,2})f?|basement\s*(\d{1,2})|(\d{1,2})b", base.lower()):
+        n = int(next(g for g in m.groups() if g))
+        return (-float(n) - mezz if mezz else -float(n), False) if n else None
+    if base.lower() in {"basement", "地下室", "b"}:
+        return -1.0, False
+    # Above ground: 三层, 第三层, 3层, 3F, F3, L3, Level 2, 3楼, 3/F
+    if m := re.fullmatch(rf"第?({_CN_NUM}|\d{{1,3}})(?:层|楼)", base):
+        n = _cn_int(m.group(1))
+        return (float(n) + mezz, False) if n else None
+    if m := re.fullmatch(
+        r"(\d{1,3})\s*(?:f|/f|fl|floor|th floor|st floor|nd floor|rd floor)", base.lower()
+    ):
+        n = int(m.group(1))
+        return (float(n) + mezz, False) if n else None
+    if m := re.fullmatch(r"(?:f|l|level|floor|storey)\s*(\d{1,3})", base.lower()):
+        n = int(m.group(1))
+        return (float(n) + mezz, False) if n else (1.0, False)
+    if m := re.fullmatch(r"(\w+)\s+floor", base.lower()):
+        if m.group(1) in _EN_ORDINALS:
+            return float(_EN_ORDINALS[m.group(1)]) + mezz, False
+    return None

@@ -1,0 +1,202 @@
+"""Room candidates: closed outlines and hatch loops turned into valid plan-metre polygons.
+
+Each candidate carries its exact (analytic) area next to the densified polygon, so that areas
+stay exact for arcs while topology (containment, overlap) runs on the polygon. Problems found
+while closing and repairing rings go into the report with the entity handle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+
+import shapely
+from shapely.geometry import MultiPolygon
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
+
+from floorplans.codes import PlanCode
+from floorplans.geometry import ClosedRing
+from floorplans.geometry import close_ring
+from floorplans.primitives import HatchBoundary
+from floorplans.primitives import Outline
+from gis_app.report import ImportReport
+
+__all__ = ["Candidate", "RingTolerances", "hatch_candidates", "outline_candidate"]
+
+MIN_AREA_M2 = 1e-4
+"""Below this a ring encloses nothing (a collapsed or zero-width outline)."""
+
+
+@dataclass(frozen=True)
+class RingTolerances:
+    """Tolerances in plan metres, converted to drawing units with the unit factor."""
+
+    factor: float
+    coincide_m: float = 0.0005
+    """Ends closer than this are the same point (closed by coordinates)."""
+    close_gap_m: float = 0.05
+    """Ends closer than this are a nearly closed outline: closed and reported as a fix."""
+    sagitta_m: float = 0.001
+
+    @property
+    def coincide(self) -> float:
+        return self.coincide_m / self.factor
+
+    @property
+    def close_gap(self) -> float:
+        return self.close_gap_m / self.factor
+
+
+@dataclass
+class Candidate:
+    """A polygon that may be a room, a hole or a floor outline."""
+
+    polygon: Polygon | MultiPolygon
+    """Plan metres, valid, without holes (holes are kept in ``holes``)."""
+    area: float
+    """Gross area of the outer boundary, m², exact for arcs."""
+    layer: str
+    handles: list[str]
+    source: str
+    """outline, hatch or linework."""
+    holes: list[Candidate] = field(default_factory=list)
+    group: str | None = None
+    """Hatch handle shared by the separate parts of one hatch."""
+    derived: bool = False
+
+    @property
+    def handle(self) -> str:
+        return self.handles[0]
+
+
+def _repair(polygon: Polygon, handle: str, report: ImportReport) -> Polygon | MultiPolygon | None:
+    """Make a ring polygon valid; self-intersections are repaired and reported as a fix."""
+    if polygon.is_valid:
+        return polygon
+    reason = shapely.is_valid_reason(polygon)
+    fixed = shapely.make_valid(polygon)
+    parts = [g for g in shapely.get_parts(fixed) if isinstance(g, Polygon) and g.area > 0]
+    if not parts:
+        return None
+    result: Polygon | MultiPolygon = parts[0] if len(parts) == 1 else MultiPolygon(parts)
+    report.fix(
+        PlanCode.SELF_INTERSECTION,
+        f"轮廓自相交，已修复（{reason}）；面积按修复后的多边形计算",
+        handle,
+        reason=reason,
+        area_before_m2=round(abs(polygon.area), 4),
+        area_after_m2=round(result.area, 4),
+    )
+    return result
+
+
+def _ring_candidate(
+    ring: ClosedRing,
+    layer: str,
+    handle: str,
+    source: str,
+    tol: RingTolerances,
+    report: ImportReport,
+) -> Candidate | None:
+    factor = tol.factor
+    exact = ring.area * factor * factor
+    raw = ring.polygon(factor, tol.sagitta_m)
+    if exact < MIN_AREA_M2 or raw.area < MIN_AREA_M2 * 0.5:
+        report.warning(
+            PlanCode.ZERO_AREA, "闭合轮廓面积为零（退化或重叠的顶点），已忽略", handle, layer=layer
+        )
+        return None
+    polygon = _repair(raw, handle, report)
+    if polygon is None:
+        report.warning(PlanCode.ZERO_AREA, "闭合轮廓修复后面积为零，已忽略", handle, layer=layer)
+        return None
+    # The densified polygon differs from the exact ring only by the arc flattening; when a repair
+    # changed more than that, the repaired polygon's area is the truth.
+    area = exact if abs(polygon.area - raw.area) <= 1e-6 * max(1.0, raw.area) else polygon.area
+    return Candidate(_shell(polygon), area, layer, [handle], source)
+
+
+def _shell(polygon: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
+    if isinstance(polygon, Polygon):
+        return Polygon(polygon.exterior)
+    return MultiPolygon([Polygon(p.exterior) for p in polygon.geoms])
+
+
+def outline_candidate(
+    outline: Outline, tol: RingTolerances, report: ImportReport
+) -> Candidate | None | bool:
+    """A candidate from a polyline; False when it is open (callers may use it as line work)."""
+    ring = close_ring(outline.vertices, outline.closed_flag, tol.coincide, tol.close_gap)
+    if ring is None:
+        return False
+    if ring.closure == "gap":
+        report.fix(
+            PlanCode.OUTLINE_CLOSED,
+            f"轮廓未闭合（端点相距 {ring.gap * tol.factor * 1000:.0f} mm），已自动闭合",
+            outline.handle,
+            gap_m=round(ring.gap * tol.factor, 4),
+            layer=outline.layer,
+        )
+    elif ring.closure == "bulge":
+        report.fix(
+            PlanCode.OUTLINE_CLOSED,
+            "多段线未标记闭合，但末顶点带有闭合圆弧（凸度），按闭合轮廓处理",
+            outline.handle,
+            gap_m=0.0,
+            layer=outline.layer,
+        )
+    return _ring_candidate(ring, outline.layer, outline.handle, "outline", tol, report)
+
+
+def hatch_candidates(
+    hatch: HatchBoundary, tol: RingTolerances, report: ImportReport
+) -> list[Candidate]:
+    """Outer areas of a hatch, each with the loops inside it as holes.
+
+    Loops are sorted by containment depth (even = area, odd = hole), so a hatch of several
+    separate areas gives several candidates sharing ``group`` rather than one polygon whose
+    other parts became holes (the GDAL #13230 mistake).
+    """
+    loops: list[Candidate] = []
+    for index, vertices in enumerate(hatch.loops):
+        ring = close_ring(vertices, True, tol.coincide, tol.close_gap)
+        if ring is None:
+            report.warning(
+                PlanCode.UNCLOSED_OUTLINE,
+                f"填充边界第 {index + 1} 个环不足三个点，已忽略",
+                hatch.handle,
+            )
+            continue
+        cand = _ring_candidate(ring, hatch.layer, hatch.handle, "hatch", tol, report)
+        if cand is not None:
+            loops.append(cand)
+    if not loops:
+        return []
+    depth = [0] * len(loops)
+    parent: list[int | None] = [None] * len(loops)
+    for i, inner in enumerate(loops):
+        point = inner.polygon.representative_point()
+        best: int | None = None
+        for j, outer in enumerate(loops):
+            if i != j and outer.area > inner.area and outer.polygon.contains(point):
+                depth[i] += 1
+                if best is None or outer.area < loops[best].area:
+                    best = j
+        parent[i] = best
+    outers = [i for i in range(len(loops)) if depth[i] % 2 == 0]
+    for i in range(len(loops)):
+        if depth[i] % 2 == 1 and parent[i] is not None:
+            loops[parent[i]].holes.append(loops[i])
+    result = [loops[i] for i in outers]
+    if len(result) > 1:
+        for cand in result:
+            cand.group = hatch.handle
+    return result
+
+
+def covers_mostly(outer: BaseGeometry, inner: BaseGeometry, share: float = 0.95) -> bool:
+    """True when at least ``share`` of ``inner`` lies inside ``outer``."""
+    if inner.area <= 0:
+        return False
+    return outer.intersection(inner).area >= share * inner.area

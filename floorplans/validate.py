@@ -1,0 +1,115 @@
+"""Checks on a built floor: overlaps, gaps, slivers, sizes, rooms outside the outline, area sums.
+
+Findings are warnings with codes and the handle of the room concerned; none of them stops an
+import, they tell the surveyor where to look. Thresholds are in plan metres.
+"""
+
+from __future__ import annotations
+
+from shapely.strtree import STRtree
+
+from floorplans.codes import PlanCode
+from floorplans.model import FloorPlan
+from gis_app.report import ImportReport
+
+__all__ = ["validate_floor"]
+
+MIN_ROOM_M2 = 1.0
+MAX_ROOM_M2 = 2000.0
+GAP_MAX_M = 0.03
+"""Rooms closer than this but not touching leave a gap no wall is that thin: a drawing slip."""
+SLIVER_WIDTH_M = 0.2
+"""Mean width (2·area/perimeter) below which a room is a sliver."""
+OVERLAP_MIN_M2 = 0.01
+OUTSIDE_TOLERANCE_M = 0.05
+SUM_RATIO_MIN = 0.4
+SUM_RATIO_MAX = 1.005
+
+
+def validate_floor(plan: FloorPlan, report: ImportReport) -> None:
+    """Report the floor's geometric problems (see module docstring)."""
+    rooms = plan.rooms
+    where = f"（{plan.name}）" if plan.name else ""
+    for room in rooms:
+        handle = room.handles[0] if room.handles else None
+        if room.area_m2 < MIN_ROOM_M2:
+            report.warning(
+                PlanCode.ROOM_TOO_SMALL,
+                f"房间面积 {room.area_m2:.2f} m² 过小（< {MIN_ROOM_M2:g} m²）{where}",
+                handle,
+                area_m2=round(room.area_m2, 4),
+            )
+        elif room.area_m2 > MAX_ROOM_M2:
+            report.warning(
+                PlanCode.ROOM_TOO_LARGE,
+                f"房间面积 {room.area_m2:.2f} m² 过大（> {MAX_ROOM_M2:g} m²），"
+                f"可能是楼层外轮廓或单位错误{where}",
+                handle,
+                area_m2=round(room.area_m2, 2),
+            )
+        perimeter = room.polygon.length
+        if (
+            perimeter > 0
+            and room.area_m2 >= 0
+            and 2 * room.polygon.area / perimeter < SLIVER_WIDTH_M
+        ):
+            report.warning(
+                PlanCode.SLIVER_ROOM,
+                f"房间平均宽度不足 {SLIVER_WIDTH_M * 100:.0f} cm，像是碎片或墙体{where}",
+                handle,
+                mean_width_m=round(2 * room.polygon.area / perimeter, 3),
+            )
+
+    if len(rooms) > 1:
+        polys = [r.polygon for r in rooms]
+        tree = STRtree(polys)
+        left, right = tree.query(polys, predicate="dwithin", distance=GAP_MAX_M)
+        for i, j in zip(left.tolist(), right.tolist(), strict=True):
+            if i >= j:
+                continue
+            a, b = rooms[i], rooms[j]
+            overlap = a.polygon.intersection(b.polygon).area
+            if overlap > OVERLAP_MIN_M2:
+                report.warning(
+                    PlanCode.ROOM_OVERLAP,
+                    f"房间 {a.handles[0]} 与 {b.handles[0]} 重叠 {overlap:.2f} m²{where}",
+                    a.handles[0],
+                    other=b.handles[0],
+                    overlap_m2=round(overlap, 4),
+                )
+                continue
+            gap = a.polygon.distance(b.polygon)
+            if 0 < gap < GAP_MAX_M:
+                report.warning(
+                    PlanCode.ROOM_GAP,
+                    f"房间 {a.handles[0]} 与 {b.handles[0]} 之间有 {gap * 1000:.0f} mm 的缝隙"
+                    f"（应共边或留出墙厚）{where}",
+                    a.handles[0],
+                    other=b.handles[0],
+                    gap_m=round(gap, 4),
+                )
+
+    outline = plan.outline
+    if outline is None or not rooms:
+        return
+    envelope = outline.buffer(OUTSIDE_TOLERANCE_M)
+    for room in rooms:
+        if not envelope.covers(room.polygon):
+            outside = room.polygon.difference(outline).area
+            report.warning(
+                PlanCode.ROOM_OUTSIDE_OUTLINE,
+                f"房间有 {outside:.2f} m² 位于楼层外轮廓之外{where}",
+                room.handles[0],
+                outside_m2=round(outside, 4),
+            )
+    total = sum(r.area_m2 for r in rooms)
+    ratio = total / outline.area if outline.area else 0.0
+    if not SUM_RATIO_MIN <= ratio <= SUM_RATIO_MAX:
+        report.warning(
+            PlanCode.AREA_SUM_MISMATCH,
+            f"房间面积合计 {total:.2f} m² 为楼层外轮廓面积 {outline.area:.2f} m² 的 {ratio:.0%}"
+            f"{'（超过外轮廓）' if ratio > 1 else '（可能缺少房间）'}{where}",
+            total_m2=round(total, 2),
+            outline_m2=round(outline.area, 2),
+            ratio=round(ratio, 4),
+        )
