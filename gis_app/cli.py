@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from gis_app import accounts
 from gis_app.cluster import ClusterError
 from gis_app.config import ConfigError
 from gis_app.config import Settings
@@ -137,6 +138,100 @@ def _require_embedded(settings: Settings, verb: str) -> None:
         raise click.UsageError(
             f"GIS_APP_DATABASE_URL is set: `db {verb}` manages only the private cluster"
         )
+
+
+# -- users -----------------------------------------------------------------------------------
+
+
+@root.group()
+def users() -> None:
+    """Manage logins, roles and their jurisdiction."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", default="", help="Display name (e.g. 张三).")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(sorted(accounts.ROLES)),
+    help="Role; repeat for several.",
+)
+@click.option("--region", "region_code", help="12-digit region code of the jurisdiction.")
+@click.option("--agency", "agency_id", type=int, help="Agency id of the jurisdiction.")
+@click.option("--password", help="Password (default: generated and printed once).")
+@click.option("--as", "actor", default=None, help="Who does this (for the audit log).")
+@click.pass_obj
+def users_add(
+    settings: Settings,
+    username: str,
+    display_name: str,
+    roles: tuple[str, ...],
+    region_code: str | None,
+    agency_id: int | None,
+    password: str | None,
+    actor: str | None,
+) -> None:
+    """Add a user with one or more roles within a region and/or an agency."""
+    from gis_app.db import session_scope
+
+    secret = password or accounts.generate_password()
+    grants = [accounts.RoleGrant(role, region_code, agency_id) for role in roles]
+    try:
+        with session_scope(settings) as session:
+            accounts.create_user(
+                session,
+                username=username,
+                display_name=display_name,
+                password=secret,
+                grants=grants,
+                actor=actor or _os_user(),
+            )
+    except accounts.AccountError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"added {username}" + ("" if password else f" with password {secret}"))
+
+
+@users.command("list")
+@click.pass_obj
+def users_list(settings: Settings) -> None:
+    """List users with their roles and jurisdictions."""
+    from gis_app.db import session_scope
+
+    with session_scope(settings) as session:
+        for user in accounts.list_users(session):
+            grants = ", ".join(
+                r.role
+                + (f"@{r.region_code}" if r.region_code else "")
+                + (f"#agency{r.agency_id}" if r.agency_id else "")
+                for r in user.roles
+            )
+            state = "active" if user.active else "disabled"
+            click.echo(f"{user.username:20} {state:9} {user.display_name:12} {grants}")
+
+
+@users.command("disable")
+@click.argument("username")
+@click.option("--as", "actor", default=None, help="Who does this (for the audit log).")
+@click.pass_obj
+def users_disable(settings: Settings, username: str, actor: str | None) -> None:
+    """Disable a login (kept for the audit trail, never deleted)."""
+    from gis_app.db import session_scope
+
+    try:
+        with session_scope(settings) as session:
+            accounts.disable_user(session, username, actor=actor or _os_user())
+    except accounts.AccountError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"disabled {username}")
+
+
+def _os_user() -> str:
+    import getpass
+
+    return getpass.getuser()
 
 
 # -- feature command groups (only the CLI and app.py import the feature packages) ------------
