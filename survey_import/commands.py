@@ -1,0 +1,284 @@
+"""``gis-app survey ...``: import a surveyed DXF drawing (dry run or into a draft survey batch).
+
+Exit codes are part of the interface: 0 imported (warnings allowed), 1 the drawing has errors
+(report still printed, nothing written), 2 unusable input or arguments (one line on stderr; with
+``--format json`` also a JSON report on stdout). Whatever the file, no traceback reaches the user:
+unexpected failures are logged at DEBUG (``gis-app -vv``) and summarised in one line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import getpass
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gis_app.report import ImportReport
+from survey_import.dxf_sniff import UnreadableDrawing
+from survey_import.dxf_units import normalise_unit
+from survey_import.pipeline import SurveyOptions
+from survey_import.pipeline import SurveyResult
+from survey_import.pipeline import analyse_survey
+from survey_import.pipeline import report_to_contract
+from survey_import.pipeline import result_to_contract
+from survey_import.pipeline import source_to_contract
+from survey_import.profiles import ProfileError
+from survey_import.profiles import available_profiles
+from survey_import.profiles import load_profile
+
+__all__ = ["survey"]
+
+LOGGER = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_DRAWING_ERRORS = 1
+EXIT_UNUSABLE = 2
+
+
+class _Unusable(Exception):
+    """Input or arguments the command cannot work with (exit 2)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@click.group("survey")
+def survey() -> None:
+    """测绘图纸导入 (survey drawings: DXF floor plans)."""
+
+
+@survey.command("import")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--dry-run", is_flag=True, help="只读取和检查图纸，不写数据库。")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="输出格式。",
+)
+@click.option("--profile", help=f"图层配置：{', '.join(available_profiles())} 或 .toml 文件路径。")
+@click.option("--room-layer", "room_layers", multiple=True, help="房间图层（通配符，可重复）。")
+@click.option("--label-layer", "label_layers", multiple=True, help="标注图层（通配符，可重复）。")
+@click.option("--units", help="图纸单位（mm/cm/m/in/ft），覆盖图纸声明和自动推断。")
+@click.option("--encoding", help="文字编码（如 gbk、big5、cp932），覆盖 $DWGCODEPAGE。")
+@click.option("--building", "building_id", type=int, help="楼栋 ID（写入数据库时必填）。")
+@click.option("--floor", "floor_name", help="楼层名称（如 3F、B1）；图中有多个楼层时可省略。")
+@click.option("--as", "actor", help="操作人（默认当前系统用户）。")
+@click.pass_context
+def import_command(
+    ctx: click.Context,
+    path: Path,
+    dry_run: bool,
+    fmt: str,
+    profile: str | None,
+    room_layers: tuple[str, ...],
+    label_layers: tuple[str, ...],
+    units: str | None,
+    encoding: str | None,
+    building_id: int | None,
+    floor_name: str | None,
+    actor: str | None,
+) -> None:
+    """Import the DXF drawing PATH (导入测绘 DXF 图纸)."""
+    logging.getLogger("ezdxf").setLevel(
+        logging.DEBUG if LOGGER.isEnabledFor(logging.DEBUG) else logging.ERROR
+    )
+    try:
+        _check_arguments(path, dry_run, profile, units, encoding, building_id)
+        options = SurveyOptions(
+            profile=profile,
+            room_layers=room_layers,
+            label_layers=label_layers,
+            units=units,
+            encoding=encoding,
+        )
+        result = _analyse_with_progress(path, options, fmt)
+    except _Unusable as exc:
+        _fail_unusable(fmt, exc.code, exc.message)
+        return
+
+    has_errors = result.report.has_errors
+    if fmt == "json":
+        document = result_to_contract(result)
+    else:
+        _echo_text(result)
+    if dry_run or has_errors:
+        if fmt == "json":
+            click.echo(json.dumps(document, ensure_ascii=False))
+        if has_errors:
+            if not dry_run:
+                click.echo(
+                    "图纸有错误，未写入数据库 (drawing has errors; nothing stored).", err=True
+                )
+            ctx.exit(EXIT_DRAWING_ERRORS)
+        return
+
+    outcome = _load(ctx, result, building_id, floor_name, path, actor)
+    if fmt == "json":
+        document["load"] = _plain(outcome)
+        click.echo(json.dumps(document, ensure_ascii=False, default=str))
+    else:
+        click.echo(f"已写入草稿测绘批次 (stored as a draft survey batch): {outcome}")
+
+
+def _check_arguments(
+    path: Path,
+    dry_run: bool,
+    profile: str | None,
+    units: str | None,
+    encoding: str | None,
+    building_id: int | None,
+) -> None:
+    if units is not None:
+        try:
+            normalise_unit(units)
+        except ValueError as exc:
+            raise _Unusable("BAD_UNITS", str(exc)) from exc
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise _Unusable("BAD_ENCODING", f"未知的字符编码 --encoding {encoding}") from exc
+    if profile is not None:
+        try:
+            load_profile(profile)
+        except ProfileError as exc:
+            raise _Unusable("BAD_PROFILE", str(exc)) from exc
+    if not dry_run and building_id is None:
+        raise _Unusable(
+            "BUILDING_REQUIRED", "写入数据库需要 --building ID（或使用 --dry-run 只做检查）"
+        )
+    if not path.exists():
+        raise _Unusable("FILE_NOT_FOUND", f"文件不存在：{path}")
+    if not path.is_file():
+        raise _Unusable("NOT_A_FILE", f"不是文件：{path}")
+
+
+def _analyse_with_progress(path: Path, options: SurveyOptions, fmt: str) -> SurveyResult:
+    show = sys.stderr.isatty()
+    try:
+        if not show:
+            return _analyse(path, options)
+        with click.progressbar(
+            length=1000, label="读取图纸", file=sys.stderr, show_eta=False
+        ) as bar:
+            state = {"done": 0}
+
+            def progress(fraction: float) -> None:
+                target = int(min(max(fraction, 0.0), 1.0) * 1000)
+                if target > state["done"]:
+                    bar.update(target - state["done"])
+                    state["done"] = target
+
+            return _analyse(path, dataclasses.replace(options, progress=progress))
+    except KeyboardInterrupt:
+        raise _Unusable("INTERRUPTED", "已中断 (interrupted)") from None
+
+
+def _analyse(path: Path, options: SurveyOptions) -> SurveyResult:
+    try:
+        return analyse_survey(path, options)
+    except UnreadableDrawing as exc:
+        raise _Unusable(exc.code, exc.message) from exc
+    except (ValueError, ProfileError) as exc:
+        LOGGER.debug("survey import rejected its input", exc_info=True)
+        raise _Unusable("BAD_INPUT", f"{path.name}: {exc}") from exc
+    except MemoryError as exc:
+        raise _Unusable("OUT_OF_MEMORY", f"{path.name}: 内存不足，图纸过大") from exc
+    except RecursionError as exc:
+        LOGGER.debug("recursion while reading", exc_info=True)
+        raise _Unusable("DXF_TOO_DEEP", f"{path.name}: 图纸结构嵌套过深，无法读取") from exc
+    except Exception as exc:  # noqa: BLE001 - never a traceback; the log keeps it
+        LOGGER.debug("unexpected failure importing %s", path, exc_info=True)
+        raise _Unusable(
+            "INTERNAL_ERROR",
+            f"{path.name}: 读取图纸时发生内部错误（{type(exc).__name__}: {exc}）；"
+            "用 gis-app -vv 查看详情",
+        ) from exc
+
+
+def _fail_unusable(fmt: str, code: str, message: str) -> None:
+    click.echo(f"gis-app survey import: {message}", err=True)
+    if fmt == "json":
+        report = ImportReport()
+        report.error(code, message)
+        click.echo(json.dumps({"report": report_to_contract(report)}, ensure_ascii=False))
+    raise click.exceptions.Exit(EXIT_UNUSABLE)
+
+
+def _load(
+    ctx: click.Context,
+    result: SurveyResult,
+    building_id: int | None,
+    floor_name: str | None,
+    path: Path,
+    actor: str | None,
+) -> Any:
+    """Store the result as a draft survey batch in one transaction (all or nothing)."""
+    from gis_app.db import session_scope
+    from survey_import.load import load_survey
+
+    settings = ctx.obj
+    if settings is None:
+        from gis_app.config import Settings
+
+        settings = Settings.from_env()
+    assert building_id is not None  # checked by _check_arguments
+    with session_scope(settings) as session:
+        return load_survey(
+            session,
+            result,
+            building_id=building_id,
+            floor_name=floor_name,
+            source_path=path,
+            actor=actor or _current_user(),
+        )
+
+
+def _current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return os.environ.get("USER", "unknown")
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return str(value)
+
+
+def _echo_text(result: SurveyResult) -> None:
+    src = source_to_contract(result.source)
+    units = src["units"]
+    click.echo(f"文件 {src['file']}  sha256 {src['sha256'][:12]}…")
+    click.echo(
+        f"DXF {src['dxf_version'] or '未知版本'}  编码 {src['encoding'] or '-'}"
+        f"  单位 {units['used']}"
+        f"（声明 {units['declared'] or '无'}{'，推断' if units['inferred'] else ''}）"
+    )
+    for floor in result.floors:
+        total = sum(room.area_m2 for room in floor.rooms)
+        click.echo(
+            f"\n楼层 {floor.name or '（未命名）'}：{len(floor.rooms)} 个房间，合计 {total:.2f} m²"
+        )
+        for room in floor.rooms:
+            label = " ".join(x for x in (room.number, room.name) if x) or "（无标注）"
+            use = f" [{room.use}]" if room.use else ""
+            click.echo(f"  {label}{use}  {room.area_m2:.2f} m²  图层 {room.layer}")
+    lines = result.report.lines()
+    if lines:
+        click.echo("\n报告 (report):")
+        for line in lines:
+            click.echo(f"  {line}")

@@ -1,0 +1,1043 @@
+"""Read a DXF file into plain primitives (``floorplans.primitives.Drawing``) plus a report.
+
+The reader decides everything that needs the file: which bytes are a DXF, the text encoding,
+whether the structure must be recovered, how blocks and OCS map entities into world coordinates,
+and which units the drawing is really in. It never decides what a room is: that is the builder's
+job in ``floorplans``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import math
+from collections import Counter
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import ezdxf
+from ezdxf import recover
+from ezdxf.entities import DXFGraphic
+from ezdxf.entities import Insert
+from ezdxf.entities.boundary_paths import ArcEdge
+from ezdxf.entities.boundary_paths import EdgePath
+from ezdxf.entities.boundary_paths import EllipseEdge
+from ezdxf.entities.boundary_paths import LineEdge
+from ezdxf.entities.boundary_paths import PolylinePath
+from ezdxf.entities.boundary_paths import SplineEdge
+from ezdxf.lldxf.encoding import decode_dxf_unicode
+from ezdxf.lldxf.encoding import decode_mif_to_unicode
+from ezdxf.lldxf.encoding import has_dxf_unicode
+from ezdxf.lldxf.encoding import has_mif_encoding
+from ezdxf.math import OCS
+from ezdxf.math import Matrix44
+from ezdxf.math import Vec3
+from ezdxf.math import fit_points_to_cad_cv
+
+from floorplans.primitives import Drawing
+from floorplans.primitives import GeoReference
+from floorplans.primitives import HatchBoundary
+from floorplans.primitives import Label
+from floorplans.primitives import LineWork
+from floorplans.primitives import Outline
+from gis_app.report import ImportReport
+from survey_import.dxf_geometry import Planar
+from survey_import.dxf_geometry import circle_vertices
+from survey_import.dxf_geometry import close_by_coordinates
+from survey_import.dxf_geometry import transform_bulged
+from survey_import.dxf_sniff import RawHeader
+from survey_import.dxf_sniff import UnreadableDrawing
+from survey_import.dxf_sniff import choose_encoding
+from survey_import.dxf_sniff import sniff_file
+from survey_import.dxf_units import UnitsDecision
+from survey_import.dxf_units import decide_units
+from survey_import.dxf_units import unit_factor
+
+LOGGER = logging.getLogger(__name__)
+
+__all__ = [
+    "DxfCode",
+    "STREAM_THRESHOLD_BYTES",
+    "SourceInfo",
+    "UnreadableDrawing",
+    "clean_text",
+    "file_sha256",
+    "read_drawing",
+]
+
+STREAM_THRESHOLD_BYTES = 48 * 1024 * 1024
+"""ASCII files at least this big are streamed: ezdxf holds a whole document at ~16x its size."""
+MAX_BLOCK_DEPTH = 32
+MAX_VIRTUAL_ENTITIES = 2_000_000
+"""Entities produced by block expansion before the reader stops expanding (fuzzer-style bombs)."""
+_FLATTEN_STEPS = 360
+
+ProgressFn = Callable[[float], None]
+
+
+class DxfCode(StrEnum):
+    """Report codes of the DXF reader."""
+
+    RECOVERED = "DXF_RECOVERED"
+    TRUNCATED = "DXF_TRUNCATED"
+    AUDIT_FIX = "DXF_AUDIT_FIX"
+    AUDIT_ERROR = "DXF_AUDIT_ERROR"
+    ENCODING = "DXF_ENCODING"
+    ENCODING_ERRORS = "DXF_ENCODING_ERRORS"
+    HEADERLESS = "DXF_NO_HEADER"
+    STREAMED = "DXF_STREAMED"
+    BLOCK_RECURSION = "DXF_BLOCK_RECURSION"
+    BLOCK_MISSING = "DXF_BLOCK_MISSING"
+    BLOCK_LIMIT = "DXF_BLOCK_EXPANSION_LIMIT"
+    HATCH_GAP = "DXF_HATCH_EDGES_NOT_CONTIGUOUS"
+    ENTITY_SKIPPED = "DXF_ENTITY_UNREADABLE"
+    DUPLICATE_HANDLES = "DXF_DUPLICATE_HANDLES"
+    GEODATA = "DXF_GEODATA"
+    GEODATA_INVALID = "DXF_GEODATA_INVALID"
+    EMPTY = "DXF_EMPTY_MODELSPACE"
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Where a drawing came from and how it was read (the ``source`` block of the contract)."""
+
+    file: str
+    sha256: str
+    size: int
+    dxf_version: str | None
+    encoding: str | None
+    binary: bool
+    recovered: bool
+    streamed: bool
+    units: UnitsDecision
+    entity_count: int
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_drawing(
+    path: Path | str,
+    *,
+    encoding: str | None = None,
+    units: str | None = None,
+    report: ImportReport,
+    progress: ProgressFn | None = None,
+    stream_threshold: int = STREAM_THRESHOLD_BYTES,
+) -> tuple[Drawing, SourceInfo]:
+    """Read ``path`` into primitives in WCS drawing units.
+
+    Raises UnreadableDrawing when the file is not a usable DXF (not a DXF, a DWG, or damaged
+    beyond ezdxf's recover mode); every lesser problem goes into ``report``.
+    """
+    path = Path(path)
+    if units is not None:
+        unit_factor(units)  # validates, raises ValueError for an unknown unit
+    header = sniff_file(path)
+    sha = file_sha256(path)
+    size = path.stat().st_size
+    loaded = _load(path, header, encoding, report, stream_threshold)
+    extractor = _Extractor(loaded.blocks, report)
+    for done, entity in loaded.entities():
+        extractor.visit_top(entity)
+        if progress is not None:
+            progress(done)
+    extractor.finish()
+    if extractor.count_top == 0:
+        report.warning(DxfCode.EMPTY, "模型空间中没有任何图元 (model space is empty).")
+    geo = _georeference(loaded.geodata, report)
+    decision = decide_units(
+        declared_code=header.insunits if header.has_header_section or header.binary else None,
+        override=units,
+        rings=extractor.ring_areas(),
+        points=extractor.sample_points(),
+        text_heights=[lbl.height for lbl in extractor.labels if lbl.height > 0],
+        geodata_scale=geo.unit_scale if geo else None,
+        report=report,
+    )
+    drawing = Drawing(
+        outlines=tuple(extractor.outlines),
+        hatches=tuple(extractor.hatches),
+        linework=tuple(extractor.linework),
+        labels=tuple(extractor.labels),
+        units_factor_to_m=decision.factor_to_m,
+        extent=extractor.extent(),
+        georeference=geo,
+        layers=tuple(sorted(extractor.layers)),
+    )
+    info = SourceInfo(
+        file=path.name,
+        sha256=sha,
+        size=size,
+        dxf_version=loaded.dxf_version,
+        encoding=loaded.encoding,
+        binary=header.binary,
+        recovered=loaded.recovered,
+        streamed=loaded.streamed,
+        units=decision,
+        entity_count=extractor.count_top,
+    )
+    return drawing, info
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+@dataclass
+class _Loaded:
+    doc: Any
+    entities: Callable[[], Iterator[tuple[float, DXFGraphic]]]
+    blocks: _Blocks
+    dxf_version: str | None
+    encoding: str | None
+    recovered: bool
+    streamed: bool
+    geodata: Any
+
+
+class _Blocks:
+    """Block definitions by name: (base point, entities), looked up case-insensitively."""
+
+    def __init__(self, doc: Any) -> None:
+        self._doc = doc
+        self._cache: dict[str, tuple[Vec3, list[DXFGraphic]] | None] = {}
+
+    def get(self, name: str) -> tuple[Vec3, list[DXFGraphic]] | None:
+        key = name.upper()
+        if key not in self._cache:
+            layout = self._doc.blocks.get(name) if self._doc is not None else None
+            if layout is None:
+                self._cache[key] = None
+            else:
+                base = Vec3(layout.block.dxf.get("base_point", (0, 0, 0)))
+                self._cache[key] = (base, list(layout))
+        return self._cache[key]
+
+
+_SYNTHETIC_HEADER = "  0\nSECTION\n  2\nHEADER\n  9\n$ACADVER\n  1\nAC1015\n  0\nENDSEC\n"
+
+
+def _load(
+    path: Path,
+    header: RawHeader,
+    encoding: str | None,
+    report: ImportReport,
+    stream_threshold: int,
+) -> _Loaded:
+    if encoding:
+        try:
+            import codecs
+
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise UnreadableDrawing(
+                "BAD_ENCODING", f"未知的字符编码 --encoding {encoding}"
+            ) from exc
+    if header.binary:
+        return _load_binary(path, header, encoding, report)
+    codec, why, strict_ok = choose_encoding(header, path, encoding)
+    report.note(DxfCode.ENCODING, f"文字编码 {codec}：{why}", encoding=codec)
+    if not strict_ok:
+        report.warning(
+            DxfCode.ENCODING_ERRORS,
+            f"部分文字无法按 {codec} 解码，已用替换字符显示；可用 --encoding 指定正确编码。",
+        )
+    needs_header = not header.acadver and header.has_subclass_markers
+    if needs_header:
+        report.warning(
+            DxfCode.HEADERLESS,
+            "文件没有 HEADER 段（无版本、单位、代码页），按 R2000 结构读取图元。",
+        )
+    if path.stat().st_size >= stream_threshold:
+        from survey_import.dxf_stream import load_streamed
+
+        streamed = load_streamed(path, codec, _SYNTHETIC_HEADER if needs_header else "", report)
+        if streamed is not None:
+            doc, entities = streamed
+            report.note(
+                DxfCode.STREAMED,
+                "大文件：模型空间图元按流式读取，以限制内存占用。",
+            )
+            return _Loaded(
+                doc=doc,
+                entities=entities,
+                blocks=_Blocks(doc),
+                dxf_version=header.acadver or doc.dxfversion,
+                encoding=codec,
+                recovered=False,
+                streamed=True,
+                geodata=_geodata_of(doc),
+            )
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    text = data.decode(codec, errors="replace")
+    if needs_header:
+        text = _SYNTHETIC_HEADER + text
+    doc = None
+    recovered = False
+    try:
+        doc = ezdxf.read(io.StringIO(text, newline=None))
+    except Exception as exc:  # noqa: BLE001 - any parser failure goes to recover mode
+        LOGGER.debug("strict DXF load failed, trying recover mode", exc_info=True)
+        first_problem = _short(exc)
+        del text
+        raw = (_SYNTHETIC_HEADER.encode("ascii") + data) if needs_header else data
+        doc, auditor = _recover(raw, codec, path, first_problem, report)
+        recovered = True
+        report.warning(
+            DxfCode.RECOVERED,
+            f"DXF 结构有错误（{first_problem}），已用修复模式读取；请核对结果。",
+        )
+        _carry_auditor(auditor, report)
+    else:
+        del text
+        _carry_auditor(doc.audit(), report)
+    return _doc_loaded(doc, header, codec, recovered)
+
+
+def _load_binary(
+    path: Path, header: RawHeader, encoding: str | None, report: ImportReport
+) -> _Loaded:
+    recovered = False
+    try:
+        doc = ezdxf.readfile(path, encoding=encoding)
+    except Exception as exc:  # noqa: BLE001
+        LOGGER.debug("strict binary DXF load failed", exc_info=True)
+        problem = _short(exc)
+        try:
+            doc, auditor = recover.readfile(path, errors="replace")
+        except Exception as exc2:  # noqa: BLE001
+            LOGGER.debug("binary recover failed", exc_info=True)
+            raise UnreadableDrawing(
+                "DXF_DAMAGED",
+                f"{path.name} 是二进制 DXF，但已损坏，修复模式也无法读取"
+                f"（{problem}; {_short(exc2)}）。",
+            ) from exc2
+        recovered = True
+        report.warning(DxfCode.RECOVERED, f"二进制 DXF 结构有错误（{problem}），已用修复模式读取。")
+        _carry_auditor(auditor, report)
+    else:
+        _carry_auditor(doc.audit(), report)
+    report.note(DxfCode.ENCODING, f"二进制 DXF，文字编码 {doc.encoding}", encoding=doc.encoding)
+    return _doc_loaded(doc, header, doc.encoding, recovered)
+
+
+def _doc_loaded(doc: Any, header: RawHeader, codec: str | None, recovered: bool) -> _Loaded:
+    msp = doc.modelspace()
+
+    def entities() -> Iterator[tuple[float, DXFGraphic]]:
+        total = max(len(msp), 1)
+        for i, entity in enumerate(msp):
+            yield (i + 1) / total, entity
+
+    return _Loaded(
+        doc=doc,
+        entities=entities,
+        blocks=_Blocks(doc),
+        dxf_version=header.acadver or (doc.dxfversion if header.binary else None),
+        encoding=codec,
+        recovered=recovered,
+        streamed=False,
+        geodata=_geodata_of(doc),
+    )
+
+
+def _recover(
+    raw: bytes, codec: str, path: Path, first_problem: str, report: ImportReport
+) -> tuple[Any, Any]:
+    """ezdxf's recover mode, decoding with *our* codec (ezdxf's own guess ignores overrides).
+
+    A file cut off before its end (no ENDSEC/EOF) is the most common damage; when recover mode
+    cannot cope, the missing end is appended and the read tried once more.
+    """
+    try:
+        return _recover_once(raw, codec)
+    except Exception as exc:  # noqa: BLE001 - damaged beyond recover mode
+        LOGGER.debug("recover mode failed", exc_info=True)
+        failure = exc
+    tail = raw[-64:].rstrip()
+    if not tail.endswith(b"EOF"):
+        try:
+            result = _recover_once(raw.rstrip() + b"\n  0\nENDSEC\n  0\nEOF\n", codec)
+        except Exception:  # noqa: BLE001
+            LOGGER.debug("recover mode failed on the completed file too", exc_info=True)
+        else:
+            report.fix(
+                DxfCode.TRUNCATED,
+                "文件在结尾处被截断（缺少 ENDSEC/EOF），已补全结尾后读取；截断处的图元可能缺失。",
+            )
+            return result
+    raise UnreadableDrawing(
+        "DXF_DAMAGED",
+        f"{path.name} 已损坏，修复模式也无法读取：{first_problem}; {_short(failure)}"
+        f" (damaged DXF, cannot be recovered).",
+    ) from failure
+
+
+def _recover_once(raw: bytes, codec: str) -> tuple[Any, Any]:
+    from ezdxf.lldxf import repair
+
+    class _CodecRecover(recover.Recover):
+        def load_tags(self, stream, errors):  # type: ignore[no-untyped-def]
+            loader = self.tag_loader or recover.bytes_loader
+            tags = repair.tag_reorder_layer(loader(stream))
+            tags = repair.filter_invalid_point_codes(tags)
+            tags = repair.filter_invalid_handles(tags)
+            tags = recover._join_mtext_chunks(tags)
+            return recover.byte_tag_compiler(tags, codec, messages=self.errors, errors=errors)
+
+    tool = _CodecRecover.run(io.BytesIO(raw), errors="replace")
+    return recover._load_and_audit_document(tool)
+
+
+def _carry_auditor(auditor: Any, report: ImportReport) -> None:
+    for entry in auditor.fixes:
+        report.fix(DxfCode.AUDIT_FIX, f"{entry.message} (ezdxf audit code {entry.code})")
+    for entry in auditor.errors:
+        report.warning(DxfCode.AUDIT_ERROR, f"{entry.message} (ezdxf audit code {entry.code})")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def _geodata_of(doc: Any) -> Any:
+    try:
+        return doc.modelspace().get_geodata()
+    except Exception:  # noqa: BLE001 - a broken GEODATA must not stop the import
+        LOGGER.debug("GEODATA lookup failed", exc_info=True)
+        return None
+
+
+def _georeference(geodata: Any, report: ImportReport) -> GeoReference | None:
+    if geodata is None:
+        return None
+    try:
+        epsg, _axis = geodata.get_crs()
+        dxf = geodata.dxf
+        design = Vec3(dxf.design_point)
+        reference = Vec3(dxf.reference_point)
+        north = dxf.get("north_direction", (0.0, 1.0))
+        north_deg = math.degrees(math.atan2(-float(north[0]), float(north[1])))
+        scale = float(dxf.get("horizontal_unit_scale", 1.0)) or 1.0
+    except Exception as exc:  # noqa: BLE001
+        LOGGER.debug("GEODATA not usable", exc_info=True)
+        report.warning(DxfCode.GEODATA_INVALID, f"图纸的 GEODATA 无法使用：{_short(exc)}")
+        return None
+    report.note(
+        DxfCode.GEODATA,
+        f"图纸带地理参考 GEODATA：EPSG:{epsg}，设计点 ({design.x:.3f}, {design.y:.3f})",
+        epsg=epsg,
+    )
+    return GeoReference(
+        crs=f"EPSG:{epsg}",
+        design_point=(design.x, design.y),
+        reference_point=(reference.x, reference.y),
+        north_direction_deg=north_deg,
+        unit_scale=scale,
+    )
+
+
+# ----------------------------------------------------------------------------- extraction
+
+
+def clean_text(value: str) -> str:
+    """Decode DXF escapes that survive loading (\\U+XXXX, \\M+nXXXX) and trim."""
+    if has_dxf_unicode(value):
+        value = decode_dxf_unicode(value)
+    if has_mif_encoding(value):
+        value = decode_mif_to_unicode(value)
+    return value.strip()
+
+
+class _Extractor:
+    """Walks model space, expanding INSERTs, and collects primitives in WCS."""
+
+    def __init__(self, blocks: _Blocks, report: ImportReport) -> None:
+        self.blocks = blocks
+        self.report = report
+        self.outlines: list[Outline] = []
+        self.hatches: list[HatchBoundary] = []
+        self.linework: list[LineWork] = []
+        self.labels: list[Label] = []
+        self.layers: set[str] = set()
+        self.count_top = 0
+        self._virtual = 0
+        self._limit_reported = False
+        self._recursion_reported: set[str] = set()
+        self._missing_reported: set[str] = set()
+        self._skipped: Counter[str] = Counter()
+        self._skipped_example: dict[str, str] = {}
+        self._hatch_gaps = 0
+        self._hatch_gap_example: str | None = None
+        self._synthetic = 0
+        self._handles: Counter[str] = Counter()
+        self._bbox = [math.inf, math.inf, -math.inf, -math.inf]
+
+    # -- walking
+
+    def visit_top(self, entity: DXFGraphic) -> None:
+        self.count_top += 1
+        self._visit(entity, None, (), (), None)
+
+    def _visit(
+        self,
+        entity: DXFGraphic,
+        matrix: Matrix44 | None,
+        block_path: tuple[str, ...],
+        handle_path: tuple[str, ...],
+        inherited_layer: str | None,
+    ) -> None:
+        dxftype = entity.dxftype()
+        dxf = entity.dxf
+        if dxf.get("invisible", 0):
+            return
+        layer = str(dxf.get("layer", "0") or "0")
+        if inherited_layer is not None and layer == "0":
+            layer = inherited_layer
+        layer = clean_text(layer) or "0"
+        handle = self._handle(entity, handle_path)
+        try:
+            if dxftype == "INSERT":
+                self._insert(entity, matrix, block_path, handle_path, layer, handle)
+            elif dxftype == "LWPOLYLINE":
+                self._lwpolyline(entity, matrix, block_path, layer, handle)
+            elif dxftype == "POLYLINE":
+                self._polyline(entity, matrix, block_path, layer, handle)
+            elif dxftype in ("HATCH", "MPOLYGON"):
+                self._hatch(entity, matrix, block_path, layer, handle)
+            elif dxftype == "LINE":
+                self._line(entity, matrix, block_path, layer, handle)
+            elif dxftype == "ARC":
+                self._arc(entity, matrix, block_path, layer, handle)
+            elif dxftype == "CIRCLE":
+                self._circle(entity, matrix, block_path, layer, handle)
+            elif dxftype == "ELLIPSE":
+                self._ellipse(entity, matrix, block_path, layer, handle)
+            elif dxftype == "SPLINE":
+                self._spline(entity, matrix, block_path, layer, handle)
+            elif dxftype in ("TEXT", "ATTRIB"):
+                self._text(entity, matrix, block_path, layer, handle, dxftype)
+            elif dxftype == "ATTDEF":
+                if block_path and entity.dxf.get("flags", 0) & 2:  # constant: shown in every insert
+                    self._text(entity, matrix, block_path, layer, handle, dxftype)
+            elif dxftype == "MTEXT":
+                self._mtext(entity, matrix, block_path, layer, handle)
+            else:
+                return
+        except Exception as exc:  # noqa: BLE001 - one bad entity must not lose the drawing
+            LOGGER.debug("entity %s %s skipped", dxftype, handle, exc_info=True)
+            self._skipped[dxftype] += 1
+            self._skipped_example.setdefault(dxftype, f"{handle}: {_short(exc)}")
+            return
+
+    def _handle(self, entity: DXFGraphic, handle_path: tuple[str, ...]) -> str:
+        own = entity.dxf.get("handle")
+        if not own:
+            self._synthetic += 1
+            own = f"~{self._synthetic}"
+        return "/".join((*handle_path, str(own)))
+
+    def _insert(
+        self,
+        insert: Insert,
+        matrix: Matrix44 | None,
+        block_path: tuple[str, ...],
+        handle_path: tuple[str, ...],
+        layer: str,
+        handle: str,
+    ) -> None:
+        name = str(insert.dxf.get("name", ""))
+        # ATTRIBs live in the coordinate system of their INSERT, not of its block.
+        for attrib in getattr(insert, "attribs", ()):
+            self._visit(attrib, matrix, block_path, handle_path, layer if block_path else None)
+        if name.upper() in (n.upper() for n in block_path):
+            if name not in self._recursion_reported:
+                self._recursion_reported.add(name)
+                self.report.warning(
+                    DxfCode.BLOCK_RECURSION,
+                    f"图块 {name} 直接或间接插入了自身，递归部分已跳过。",
+                    handle,
+                    block=name,
+                )
+            return
+        if len(block_path) >= MAX_BLOCK_DEPTH:
+            self._expansion_limit(handle)
+            return
+        block = self.blocks.get(name)
+        if block is None:
+            if name not in self._missing_reported:
+                self._missing_reported.add(name)
+                self.report.warning(
+                    DxfCode.BLOCK_MISSING, f"插入的图块 {name} 不存在，已跳过。", handle, block=name
+                )
+            return
+        base, entities = block
+        row_count = max(int(insert.dxf.get("row_count", 1) or 1), 1)
+        col_count = max(int(insert.dxf.get("column_count", 1) or 1), 1)
+        if row_count * col_count > 10_000:
+            self._expansion_limit(handle)
+            return
+        child_handles = tuple(handle.split("/"))
+        for placement in _placements(insert, row_count, col_count):
+            inner = _insert_matrix(placement, base)
+            full = inner if matrix is None else inner @ matrix
+            for child in entities:
+                if child.dxftype() in ("ATTDEF",) and not child.dxf.get("flags", 0) & 2:
+                    continue
+                self._virtual += 1
+                if self._virtual > MAX_VIRTUAL_ENTITIES:
+                    self._expansion_limit(handle)
+                    return
+                self._visit(child, full, (*block_path, name), child_handles, layer)
+
+    def _expansion_limit(self, handle: str) -> None:
+        if not self._limit_reported:
+            self._limit_reported = True
+            self.report.error(
+                DxfCode.BLOCK_LIMIT,
+                f"图块嵌套过深或展开后图元过多（超过 {MAX_VIRTUAL_ENTITIES} 个），其余部分未读取；"
+                "请检查图纸中的图块结构。",
+                handle,
+            )
+
+    # -- curves
+
+    def _ocs_planar(self, entity: DXFGraphic, matrix: Matrix44 | None) -> Planar:
+        extrusion = Vec3(entity.dxf.get("extrusion", (0, 0, 1)))
+        if extrusion.isclose(Vec3(0, 0, 1)):
+            return Planar(matrix)
+        ocs = OCS(extrusion)
+        ocs_m = Matrix44.ucs(ocs.ux, ocs.uy, ocs.uz)
+        return Planar(ocs_m if matrix is None else ocs_m @ matrix)
+
+    def _add_poly(
+        self,
+        points: list[tuple[float, float, float]],
+        closed: bool,
+        planar: Planar,
+        z: float,
+        layer: str,
+        handle: str,
+        block_path: tuple[str, ...],
+        source: str,
+    ) -> None:
+        if len(points) < 2 or planar.degenerate:
+            return
+        verts = transform_bulged(points, closed, planar, z)
+        self._grow(verts)
+        self.layers.add(layer)
+        if closed:
+            if len(verts) >= 2:
+                self.outlines.append(Outline(verts, layer, handle, True, source, block_path))
+            return
+        ring = close_by_coordinates(verts, self._close_tolerance(verts))
+        if ring is not None:
+            self.outlines.append(Outline(ring, layer, handle, False, source, block_path))
+        else:
+            self.linework.append(LineWork(verts, layer, handle, block_path))
+
+    @staticmethod
+    def _close_tolerance(verts: tuple[tuple[float, float, float], ...]) -> float:
+        xs = [v[0] for v in verts]
+        ys = [v[1] for v in verts]
+        size = max(max(xs) - min(xs), max(ys) - min(ys))
+        return max(1e-6, 1e-9 * size)
+
+    def _lwpolyline(
+        self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str
+    ) -> None:
+        points = [(float(x), float(y), float(b)) for x, y, b in e.get_points("xyb")]
+        z = float(e.dxf.get("elevation", 0.0))
+        self._add_poly(
+            points, bool(e.closed), self._ocs_planar(e, m), z, layer, h, bp, "LWPOLYLINE"
+        )
+
+    def _polyline(
+        self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str
+    ) -> None:
+        if e.is_poly_face_mesh or e.is_polygon_mesh:
+            return
+        if e.is_3d_polyline:
+            points = [(float(p.x), float(p.y), 0.0) for p in e.points()]
+            self._add_poly(points, bool(e.is_closed), Planar(m), 0.0, layer, h, bp, "POLYLINE")
+            return
+        points = []
+        for v in e.vertices:
+            if v.dxf.get("flags", 0) & 16:  # spline frame control point, not on the curve
+                continue
+            loc = v.dxf.location
+            points.append((float(loc[0]), float(loc[1]), float(v.dxf.get("bulge", 0.0))))
+        z = float(Vec3(e.dxf.get("elevation", (0, 0, 0))).z)
+        self._add_poly(
+            points, bool(e.is_closed), self._ocs_planar(e, m), z, layer, h, bp, "POLYLINE"
+        )
+
+    def _line(self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str) -> None:
+        planar = Planar(m)
+        s = Vec3(e.dxf.start)
+        t = Vec3(e.dxf.end)
+        verts = ((*planar.point(s.x, s.y, s.z), 0.0), (*planar.point(t.x, t.y, t.z), 0.0))
+        self._grow(verts)
+        self.layers.add(layer)
+        self.linework.append(LineWork(verts, layer, h, bp))
+
+    def _arc(self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str) -> None:
+        c = Vec3(e.dxf.center)
+        r = float(e.dxf.radius)
+        if r <= 0:
+            return
+        a0 = math.radians(float(e.dxf.start_angle))
+        sweep = math.radians((float(e.dxf.end_angle) - float(e.dxf.start_angle)) % 360.0)
+        planar = self._ocs_planar(e, m)
+        if sweep == 0.0:  # start == end: AutoCAD draws a full circle
+            verts = circle_vertices(c.x, c.y, r, planar, c.z)
+            self._grow(verts)
+            self.layers.add(layer)
+            self.outlines.append(Outline(verts, layer, h, False, "ARC", bp))
+            return
+        steps = 1 if sweep <= math.pi else 2
+        pts = []
+        for i in range(steps + 1):
+            a = a0 + sweep * i / steps
+            bulge = math.tan(sweep / steps / 4.0) if i < steps else 0.0
+            pts.append((c.x + r * math.cos(a), c.y + r * math.sin(a), bulge))
+        self._add_poly(pts, False, planar, c.z, layer, h, bp, "ARC")
+
+    def _circle(self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str) -> None:
+        c = Vec3(e.dxf.center)
+        r = float(e.dxf.radius)
+        planar = self._ocs_planar(e, m)
+        if r <= 0 or planar.degenerate:
+            return
+        verts = circle_vertices(c.x, c.y, r, planar, c.z)
+        self._grow(verts)
+        self.layers.add(layer)
+        self.outlines.append(Outline(verts, layer, h, True, "CIRCLE", bp))
+
+    def _ellipse(self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str) -> None:
+        tool = e.construction_tool()
+        if m is not None:
+            tool.transform(m)
+        span = (tool.end_param - tool.start_param) % math.tau
+        closed = span < 1e-9 or abs(span - math.tau) < 1e-9
+        if closed:
+            tool.start_param, tool.end_param = 0.0, math.tau
+        pts = [(v.x, v.y, 0.0) for v in tool.vertices(tool.params(_FLATTEN_STEPS + 1))]
+        if closed:
+            pts = pts[:-1]
+        self._add_poly(pts, closed, Planar(None), 0.0, layer, h, bp, "ELLIPSE")
+
+    def _spline(self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str) -> None:
+        tool = e.construction_tool()
+        if m is not None:
+            tool = tool.transform(m)
+        ctrl = list(tool.control_points)
+        size = max((Vec3(p) - Vec3(ctrl[0])).magnitude for p in ctrl) if ctrl else 0.0
+        pts = [(v.x, v.y, 0.0) for v in tool.flattening(max(size * 1e-4, 1e-9))]
+        closed = bool(e.closed)
+        if (
+            closed
+            and len(pts) > 2
+            and math.isclose(pts[0][0], pts[-1][0])
+            and math.isclose(pts[0][1], pts[-1][1])
+        ):
+            pts = pts[:-1]
+        self._add_poly(pts, closed, Planar(None), 0.0, layer, h, bp, "SPLINE")
+
+    # -- hatches
+
+    def _hatch(self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str) -> None:
+        planar = self._ocs_planar(e, m)
+        if planar.degenerate:
+            return
+        z = float(Vec3(e.dxf.get("elevation", (0, 0, 0))).z)
+        loops: list[tuple[tuple[float, float, float], ...]] = []
+        for path in e.paths:
+            if isinstance(path, PolylinePath):
+                pts = [(float(x), float(y), float(b)) for x, y, b in path.vertices]
+                if len(pts) >= 2 and pts[0][:2] == pts[-1][:2]:
+                    pts = pts[:-1]
+            elif isinstance(path, EdgePath):
+                pts = self._edge_loop(path, h)
+            else:
+                continue
+            if len(pts) >= 2:
+                loops.append(transform_bulged(pts, True, planar, z))
+        if not loops:
+            return
+        for loop in loops:
+            self._grow(loop)
+        self.layers.add(layer)
+        self.hatches.append(HatchBoundary(tuple(loops), layer, h, bp))
+
+    def _edge_loop(self, path: EdgePath, handle: str) -> list[tuple[float, float, float]]:
+        """Chain edge segments into one ring, keeping arc edges as exact bulges."""
+        segments = [seg for edge in path.edges if (seg := _edge_segment(edge))]
+        if not segments:
+            return []
+        loop = list(segments[0])
+        size = max((abs(c) for seg in segments for p in seg for c in p[:2]), default=1.0)
+        tol = max(1e-6, 1e-9 * size)
+
+        def close(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+            return abs(a[0] - b[0]) <= tol and abs(a[1] - b[1]) <= tol
+
+        gaps = 0
+        for seg in segments[1:]:
+            if close(loop[-1], seg[0]):
+                loop[-1] = (loop[-1][0], loop[-1][1], seg[0][2])
+                loop.extend(seg[1:])
+            elif close(loop[-1], seg[-1]):
+                rev = _reverse_segment(seg)
+                loop[-1] = (loop[-1][0], loop[-1][1], rev[0][2])
+                loop.extend(rev[1:])
+            elif close(loop[0], seg[-1]):
+                loop = list(seg[:-1]) + loop
+            elif close(loop[0], seg[0]):
+                loop = list(_reverse_segment(seg)[:-1]) + loop
+            else:
+                gaps += 1
+                loop.extend(seg)
+        if len(loop) > 1 and close(loop[0], loop[-1]):
+            loop.pop()
+        if gaps:
+            self._hatch_gaps += 1
+            self._hatch_gap_example = self._hatch_gap_example or handle
+        return loop
+
+    # -- texts
+
+    def _text(
+        self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str, source: str
+    ) -> None:
+        raw = str(e.dxf.get("text", ""))
+        text = clean_text(e.plain_text() if hasattr(e, "plain_text") else raw)
+        if not text:
+            return
+        halign = int(e.dxf.get("halign", 0) or 0)
+        valign = int(e.dxf.get("valign", 0) or 0)
+        insert = Vec3(e.dxf.get("insert", (0, 0, 0)))
+        if (halign or valign) and e.dxf.hasattr("align_point"):
+            align = Vec3(e.dxf.align_point)
+            # ALIGNED (3) and FIT (5) stretch the text between both points: use the middle.
+            anchor = insert.lerp(align) if halign in (3, 5) and valign == 0 else align
+        else:
+            anchor = insert
+        planar = self._ocs_planar(e, m)
+        if planar.degenerate:
+            return
+        x, y = planar.point(anchor.x, anchor.y, anchor.z)
+        height = float(e.dxf.get("height", 0.0) or 0.0) * planar.scale
+        self._add_label(text, x, y, layer, h, height, source, raw, bp)
+
+    def _mtext(self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str) -> None:
+        raw = e.text
+        text = clean_text(e.plain_text(split=False))
+        if not text:
+            return
+        p = Vec3(e.dxf.get("insert", (0, 0, 0)))
+        planar = Planar(m)
+        x, y = planar.point(p.x, p.y, p.z)
+        height = float(e.dxf.get("char_height", 0.0) or 0.0) * planar.scale
+        self._add_label(text, x, y, layer, h, height, "MTEXT", raw, bp)
+
+    def _add_label(
+        self,
+        text: str,
+        x: float,
+        y: float,
+        layer: str,
+        handle: str,
+        height: float,
+        source: str,
+        raw: str,
+        bp: tuple[str, ...],
+    ) -> None:
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return
+        self._grow(((x, y, 0.0),))
+        self.layers.add(layer)
+        self.labels.append(
+            Label(text, x, y, layer, handle, height, source, raw if raw != text else None, bp)
+        )
+
+    # -- bookkeeping
+
+    def _grow(self, verts: Iterable[tuple[float, ...]]) -> None:
+        b = self._bbox
+        for v in verts:
+            x, y = v[0], v[1]
+            if not (math.isfinite(x) and math.isfinite(y)):
+                continue
+            if x < b[0]:
+                b[0] = x
+            if y < b[1]:
+                b[1] = y
+            if x > b[2]:
+                b[2] = x
+            if y > b[3]:
+                b[3] = y
+
+    def extent(self) -> tuple[float, float, float, float] | None:
+        if self._bbox[0] > self._bbox[2]:
+            return None
+        return (self._bbox[0], self._bbox[1], self._bbox[2], self._bbox[3])
+
+    def ring_areas(self) -> list[float]:
+        """Chord areas of closed rings (outlines and hatch outer loops), for unit plausibility."""
+        areas = []
+        for o in self.outlines:
+            areas.append(_shoelace(o.vertices))
+        for hb in self.hatches:
+            areas.append(max(_shoelace(loop) for loop in hb.loops))
+        return [a for a in areas if a > 0]
+
+    def sample_points(self) -> list[tuple[float, float]]:
+        """A bounded sample of vertex positions, for a robust extent (stray points ignored)."""
+        pts: list[tuple[float, float]] = []
+        sources: list[Iterable[Any]] = [
+            (v for o in self.outlines for v in o.vertices),
+            (v for hb in self.hatches for loop in hb.loops for v in loop),
+            (v for lw in self.linework for v in lw.vertices),
+            ((lb.x, lb.y) for lb in self.labels),
+        ]
+        total = sum(len(o.vertices) for o in self.outlines) + sum(
+            len(lw.vertices) for lw in self.linework
+        )
+        stride = max(1, total // 200_000)
+        for src in sources:
+            for i, v in enumerate(src):
+                if i % stride == 0 and math.isfinite(v[0]) and math.isfinite(v[1]):
+                    pts.append((float(v[0]), float(v[1])))
+        return pts
+
+    def finish(self) -> None:
+        for dxftype, count in sorted(self._skipped.items()):
+            self.report.warning(
+                DxfCode.ENTITY_SKIPPED,
+                f"{count} 个 {dxftype} 图元数据有误，已跳过"
+                f"（例：{self._skipped_example[dxftype]}）。",
+            )
+        if self._hatch_gaps:
+            self.report.warning(
+                DxfCode.HATCH_GAP,
+                f"{self._hatch_gaps} 个填充（HATCH）的边界边首尾不相连，已用直线连接缺口。",
+                self._hatch_gap_example,
+            )
+        for prim in (*self.outlines, *self.hatches):
+            self._handles[prim.handle] += 1
+        dup = [h for h, n in self._handles.items() if n > 1]
+        if dup:
+            self.report.warning(
+                DxfCode.DUPLICATE_HANDLES,
+                f"{len(dup)} 个图元句柄重复（例：{dup[0]}），按句柄对应房间时可能混淆。",
+                dup[0],
+            )
+
+
+def _shoelace(vertices: tuple[tuple[float, float, float], ...]) -> float:
+    if len(vertices) < 3:
+        if len(vertices) == 2 and vertices[0][2] == 1.0 and vertices[1][2] == 1.0:
+            r = math.dist(vertices[0][:2], vertices[1][:2]) / 2.0
+            return math.pi * r * r
+        return 0.0
+    x0, y0 = vertices[0][0], vertices[0][1]
+    total = 0.0
+    n = len(vertices)
+    for i in range(n):
+        x1, y1 = vertices[i][0] - x0, vertices[i][1] - y0
+        x2, y2 = vertices[(i + 1) % n][0] - x0, vertices[(i + 1) % n][1] - y0
+        total += x1 * y2 - x2 * y1
+    return abs(total) / 2.0
+
+
+def _placements(insert: Insert, rows: int, cols: int) -> Iterator[Insert]:
+    if rows == 1 and cols == 1:
+        yield insert
+    else:
+        yield from insert.multi_insert()
+
+
+def _insert_matrix(insert: Insert, base: Vec3) -> Matrix44:
+    """Block coordinates -> parent coordinates, with the block base point taken from *our* block
+    table (streamed INSERTs are not bound to a document, so ezdxf cannot look it up)."""
+    dxf = insert.dxf
+    sx = float(dxf.get("xscale", 1.0))
+    sy = float(dxf.get("yscale", 1.0))
+    sz = float(dxf.get("zscale", 1.0))
+    ocs = insert.ocs()
+    extrusion = ocs.uz
+    ux = Vec3(ocs.to_wcs((1, 0, 0)))
+    uy = Vec3(ocs.to_wcs((0, 1, 0)))
+    m = Matrix44.ucs(ux=ux * sx, uy=uy * sy, uz=extrusion * sz)
+    angle = math.radians(float(dxf.get("rotation", 0.0)))
+    if angle:
+        m @= Matrix44.axis_rotate(extrusion, angle)
+    origin = ocs.to_wcs(Vec3(dxf.get("insert", (0, 0, 0))))
+    origin -= m.transform_direction(base)
+    m.set_row(3, origin.xyz)
+    return m
+
+
+def _edge_segment(edge: Any) -> tuple[tuple[float, float, float], ...] | None:
+    """One boundary edge as (x, y, bulge) points, in the direction the loop runs."""
+    if isinstance(edge, LineEdge):
+        return ((edge.start[0], edge.start[1], 0.0), (edge.end[0], edge.end[1], 0.0))
+    if isinstance(edge, ArcEdge):
+        if edge.radius <= 0:
+            return None
+        start, end = float(edge.start_angle), float(edge.end_angle)
+        sweep = (end - start) % 360.0 or 360.0
+        steps = 1 if sweep <= 180.0 else 2
+        cx, cy = edge.center[0], edge.center[1]
+        pts = []
+        for i in range(steps + 1):
+            a = math.radians(start + sweep * i / steps)
+            bulge = math.tan(math.radians(sweep / steps) / 4.0) if i < steps else 0.0
+            pts.append((cx + edge.radius * math.cos(a), cy + edge.radius * math.sin(a), bulge))
+        seg = tuple(pts)
+        # Loading made clockwise arcs counter-clockwise (ezdxf ArcEdge.load_tags): undo that.
+        return seg if edge.ccw else _reverse_segment(seg)
+    if isinstance(edge, EllipseEdge):
+        tool = edge.construction_tool()
+        if tool.major_axis.is_null:
+            return None
+        seg = tuple((v.x, v.y, 0.0) for v in tool.vertices(tool.params(_FLATTEN_STEPS + 1)))
+        return seg if edge.ccw else _reverse_segment(seg)
+    if isinstance(edge, SplineEdge):
+        if edge.control_points:
+            spline = edge.construction_tool()
+        elif edge.fit_points:
+            spline = fit_points_to_cad_cv([Vec3(p[0], p[1], 0) for p in edge.fit_points])
+        else:
+            return None
+        ctrl = [Vec3(p) for p in spline.control_points]
+        size = max((p - ctrl[0]).magnitude for p in ctrl) if ctrl else 0.0
+        return tuple((v.x, v.y, 0.0) for v in spline.flattening(max(size * 1e-4, 1e-9)))
+    return None
+
+
+def _reverse_segment(
+    seg: tuple[tuple[float, float, float], ...] | list[tuple[float, float, float]],
+) -> tuple[tuple[float, float, float], ...]:
+    """Same curve walked backwards: bulges move to the other end of their segment and flip."""
+    n = len(seg)
+    out = []
+    for i in range(n - 1, -1, -1):
+        bulge = -seg[i - 1][2] if i > 0 else 0.0
+        out.append((seg[i][0], seg[i][1], bulge))
+    return tuple(out)
