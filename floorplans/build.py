@@ -42,6 +42,7 @@ from floorplans.rings import RingTolerances
 from floorplans.rings import covers_mostly
 from floorplans.rings import hatch_candidates
 from floorplans.rings import outline_candidate
+from floorplans.rings import polyline_candidate
 from floorplans.validate import validate_floor
 from gis_app.report import ImportReport
 
@@ -58,8 +59,10 @@ _NOT_ROOM_LAYER = re.compile(
 _ROOM_LAYER = re.compile(
     r"room|rm\$|^rm[-_ ]|房间|空间|space|area|面积|功能|区域|zone|unit", re.IGNORECASE
 )
-MIN_RING_M2 = 0.5
-"""Rings smaller than this (symbols, furniture parts) do not vote in room-layer detection."""
+MIN_RING_M2 = 1.0
+"""Rings smaller than this (symbols, frames around texts) do not vote in room-layer detection."""
+MIN_UNLABELLED_RINGS = 3
+"""Without labelled rings, a layer needs this many room-sized rings to be taken as rooms."""
 
 
 def layer_matches(layer: str, patterns: Sequence[str]) -> bool:
@@ -117,9 +120,11 @@ def build_floor_plans(
     scratch = ImportReport()
     all_rings: dict[str, list[Candidate]] = defaultdict(list)
     for outline in drawing.outlines:
-        cand = outline_candidate(outline, tol, scratch)
-        if isinstance(cand, Candidate):
+        if cand := outline_candidate(outline, tol, scratch):
             all_rings[outline.layer].append(cand)
+    for line in drawing.linework:
+        if cand := polyline_candidate(line, tol, scratch):
+            all_rings[line.layer].append(cand)
     for hatch in drawing.hatches:
         for cand in hatch_candidates(hatch, tol, scratch):
             all_rings[hatch.layer].append(cand)
@@ -141,17 +146,10 @@ def build_floor_plans(
     # Now build the candidates again on the chosen layers, this time reporting problems.
     candidates: list[Candidate] = []
     for outline in drawing.outlines:
-        if outline.layer not in chosen_set:
-            continue
-        cand = outline_candidate(outline, tol, report)
-        if cand is False:
-            report.warning(
-                PlanCode.UNCLOSED_OUTLINE,
-                "房间图层上的多段线未闭合（端点相距过大），不能作为房间",
-                outline.handle,
-                layer=outline.layer,
-            )
-        elif isinstance(cand, Candidate):
+        if outline.layer in chosen_set and (cand := outline_candidate(outline, tol, report)):
+            candidates.append(cand)
+    for line in drawing.linework:
+        if line.layer in chosen_set and (cand := polyline_candidate(line, tol, report)):
             candidates.append(cand)
     for hatch in drawing.hatches:
         if hatch.layer in chosen_set:
@@ -241,19 +239,18 @@ def _detect_room_layers(
     rings: dict[str, list[Candidate]], texts: list[_Text], report: ImportReport
 ) -> list[str]:
     """Pick layers whose closed rings hold room labels (or, with no labels, look like rooms)."""
-    points = [t.point for t in texts]
+    usable = [(layer, c) for layer, cands in rings.items() for c in cands if c.area >= MIN_RING_M2]
+    # A label votes for the smallest ring holding it, so a wall or outline ring around labelled
+    # rooms does not look labelled itself.
+    _, owners = _smallest_containing(
+        [c.polygon for _, c in usable], [c.area for _, c in usable], [t.point for t in texts]
+    )
+    owned = {o for o in owners if o is not None}
     stats: dict[str, tuple[int, int]] = {}
-    for layer, cands in rings.items():
-        usable = [c for c in cands if c.area >= MIN_RING_M2]
-        if not usable:
-            continue
-        tree = STRtree([c.polygon for c in usable])
-        labelled = set()
-        if points:
-            labelled = set(tree.query(points, predicate="within")[1].tolist())
-        stats[layer] = (len(usable), len(labelled))
+    for index, (layer, _) in enumerate(usable):
+        n, n_lab = stats.get(layer, (0, 0))
+        stats[layer] = (n + 1, n_lab + (index in owned))
 
-    chosen: list[str] = []
     reasons: dict[str, str] = {}
     any_labelled = any(n_lab for _, n_lab in stats.values())
     for layer, (n, n_lab) in sorted(stats.items()):
@@ -261,12 +258,16 @@ def _detect_room_layers(
         named_room = bool(_ROOM_LAYER.search(layer)) or classify_use(layer)[0] is not None
         excluded = bool(_NOT_ROOM_LAYER.search(layer)) and not named_room
         if any_labelled:
-            if n_lab and (share >= 0.6 or (share >= 0.3 and not excluded)):
+            if n_lab and (share >= 0.3 and not excluded or share >= 0.6 and n_lab >= 2):
                 reasons[layer] = f"{n_lab}/{n} 个闭合环内有文字"
-            elif named_room and not excluded:
+            elif named_room:
                 reasons[layer] = "图层名表示房间"
-        elif not excluded:
-            reasons[layer] = "图层名表示房间" if named_room else f"{n} 个房间大小的闭合环"
+        elif named_room:
+            reasons[layer] = "图层名表示房间"
+        elif not excluded and (not texts or n >= MIN_UNLABELLED_RINGS):
+            # Texts that sit in no ring are room names for walls to enclose: a layer with a
+            # ring or two is then furniture or a detail, not the rooms.
+            reasons[layer] = f"{n} 个房间大小的闭合环"
     chosen = sorted(reasons)
     if chosen:
         detail = "；".join(f"{layer}（{reasons[layer]}）" for layer in chosen)

@@ -80,7 +80,7 @@ def rooms_from_linework(
                 meta.append((item.layer, item.handle))
     for outline in drawing.outlines:
         if wanted(outline.layer):
-            for line in _lines(outline.vertices, outline.closed_flag, sagitta, factor):
+            for line in _lines(outline.vertices, True, sagitta, factor):
                 lines.append(line)
                 meta.append((outline.layer, outline.handle))
     if not lines:
@@ -155,29 +155,43 @@ def _snap_dangles(parts: list[LineString], snap: float) -> list[LineString]:
         c = line.coords
         degree[_key(*c[0])] += 1
         degree[_key(*c[-1])] += 1
-    tree = STRtree(parts)
-    extra: list[LineString] = []
+    dangles: list[tuple[float, float]] = []
+    owner: list[int] = []
     for index, line in enumerate(parts):
         coords = line.coords
         for end in (coords[0], coords[-1]):
-            if degree[_key(*end)] != 1:
-                continue
-            point = Point(end)
-            best: tuple[float, int] | None = None
-            for j in tree.query(point, predicate="dwithin", distance=snap).tolist():
-                if j == index:
-                    continue
-                d = parts[j].distance(point)
-                if d > 0 and (best is None or d < best[0]):
-                    best = (d, j)
-            if best is not None:
-                target = nearest_points(point, parts[best[1]])[1]
-                extra.append(LineString([end, (target.x, target.y)]))
+            if degree[_key(*end)] == 1:
+                dangles.append(end)
+                owner.append(index)
+    if not dangles:
+        return []
+    points = shapely.points(np.asarray(dangles))
+    tree = STRtree(parts)
+    p_idx, l_idx = tree.query(points, predicate="dwithin", distance=snap)
+    keep = np.asarray(owner)[p_idx] != l_idx
+    p_idx, l_idx = p_idx[keep], l_idx[keep]
+    if not len(p_idx):
+        return []
+    geoms = np.asarray(parts, dtype=object)
+    dist = shapely.distance(points[p_idx], geoms[l_idx])
+    best: dict[int, tuple[float, int]] = {}
+    for p, line, d in zip(p_idx.tolist(), l_idx.tolist(), dist.tolist(), strict=True):
+        if d > 0 and (p not in best or d < best[p][0]):
+            best[p] = (d, line)
+    extra: list[LineString] = []
+    for p, (_, line) in sorted(best.items()):
+        target = nearest_points(points[p], parts[line])[1]
+        extra.append(LineString([dangles[p], (target.x, target.y)]))
     return extra
 
 
 def _bridge_openings(parts: list[LineString], settings: type[LineworkSettings]) -> list[LineString]:
-    """Join a wall face across a door/window opening where it resumes on the same line."""
+    """Join a wall face across a door/window opening where it resumes on the same line.
+
+    From every place where a straight face stops (nothing continues in its direction) a ray is
+    cast up to a door width; the nearest vertex on that ray from which a segment continues in
+    the same direction is where the face resumes, and the opening between them is bridged.
+    """
     outgoing: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
     ends: list[tuple[tuple[float, float], tuple[float, float]]] = []
     for line in parts:
@@ -192,49 +206,50 @@ def _bridge_openings(parts: list[LineString], settings: type[LineworkSettings]) 
             ends.append((b, d))  # leaving b forwards
             ends.append((a, (-d[0], -d[1])))  # leaving a backwards
     cos_tol = math.cos(math.radians(settings.angle_tol_deg))
-    vertex_keys = list(outgoing)
-    vertex_pts = np.array([(k[0] / 1e5, k[1] / 1e5) for k in vertex_keys]) if vertex_keys else None
-    if vertex_pts is None:
+
+    def continues(key: tuple[int, int], d: tuple[float, float]) -> bool:
+        return any(o[0] * d[0] + o[1] * d[1] > cos_tol for o in outgoing[key])
+
+    stops = [(p, d) for p, d in ends if not continues(_key(*p), d)]
+    if not stops:
         return []
+    vertex_keys = list(outgoing)
+    vertex_pts = np.array([(k[0] / 1e5, k[1] / 1e5) for k in vertex_keys])
     vertex_tree = STRtree(shapely.points(vertex_pts))
-    line_tree = STRtree(parts)
+    start = np.array([p for p, _ in stops])
+    direction = np.array([d for _, d in stops])
+    rays = shapely.linestrings(
+        np.stack(
+            [start + direction * settings.snap_m, start + direction * settings.door_max_m], axis=1
+        )
+    )
+    r_idx, v_idx = vertex_tree.query(rays, predicate="dwithin", distance=settings.snap_m * 0.5)
+    t = np.einsum("ij,ij->i", vertex_pts[v_idx] - start[r_idx], direction[r_idx])
+    best: dict[int, tuple[float, int]] = {}
+    for r, v, dist in zip(r_idx.tolist(), v_idx.tolist(), t.tolist(), strict=True):
+        if r in best and best[r][0] <= dist:
+            continue
+        if continues(vertex_keys[v], stops[r][1]):
+            best[r] = (dist, v)
     seen: set[tuple[tuple[int, int], tuple[int, int]]] = set()
-    extra: list[LineString] = []
-    for p, d in ends:
-        pk = _key(*p)
-        # Only where the face stops: nothing leaves p in direction d.
-        if any(o[0] * d[0] + o[1] * d[1] > cos_tol for o in outgoing[pk]):
-            continue
-        best: tuple[float, int] | None = None
-        for j in vertex_tree.query(
-            Point(p), predicate="dwithin", distance=settings.door_max_m
-        ).tolist():
-            qx, qy = vertex_pts[j]
-            vx, vy = qx - p[0], qy - p[1]
-            t = vx * d[0] + vy * d[1]
-            if t <= settings.snap_m or t > settings.door_max_m:
-                continue
-            if abs(vx * d[1] - vy * d[0]) > settings.snap_m * 0.5:
-                continue
-            if not any(o[0] * d[0] + o[1] * d[1] > cos_tol for o in outgoing[vertex_keys[j]]):
-                continue
-            if best is None or t < best[0]:
-                best = (t, j)
-        if best is None:
-            continue
-        qk = vertex_keys[best[1]]
+    bridges: list[LineString] = []
+    for r, (_, v) in sorted(best.items()):
+        pk, qk = _key(*stops[r][0]), vertex_keys[v]
         pair = (pk, qk) if pk < qk else (qk, pk)
         if pair in seen:
             continue
         seen.add(pair)
-        q = tuple(vertex_pts[best[1]])
-        bridge = LineString([p, q])
-        # Skip when something already runs along the opening (it is not an opening).
-        middle = bridge.interpolate(0.5, normalized=True)
-        if len(line_tree.query(middle, predicate="dwithin", distance=settings.snap_m * 0.2)):
-            continue
-        extra.append(bridge)
-    return extra
+        bridges.append(LineString([stops[r][0], tuple(vertex_pts[v])]))
+    if not bridges:
+        return []
+    # Skip where something already runs along the opening (then it is not an opening).
+    middles = shapely.line_interpolate_point(bridges, 0.5, normalized=True)
+    covered = set(
+        STRtree(parts)
+        .query(middles, predicate="dwithin", distance=settings.snap_m * 0.2)[0]
+        .tolist()
+    )
+    return [b for k, b in enumerate(bridges) if k not in covered]
 
 
 def _keep_rooms(faces: list[Polygon], label_points: Sequence[Point]) -> list[Polygon]:

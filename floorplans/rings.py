@@ -7,6 +7,7 @@ while closing and repairing rings go into the report with the entity handle.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -19,10 +20,17 @@ from floorplans.codes import PlanCode
 from floorplans.geometry import ClosedRing
 from floorplans.geometry import close_ring
 from floorplans.primitives import HatchBoundary
+from floorplans.primitives import LineWork
 from floorplans.primitives import Outline
 from gis_app.report import ImportReport
 
-__all__ = ["Candidate", "RingTolerances", "hatch_candidates", "outline_candidate"]
+__all__ = [
+    "Candidate",
+    "RingTolerances",
+    "hatch_candidates",
+    "outline_candidate",
+    "polyline_candidate",
+]
 
 MIN_AREA_M2 = 1e-4
 """Below this a ring encloses nothing (a collapsed or zero-width outline)."""
@@ -125,28 +133,72 @@ def _shell(polygon: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
 
 def outline_candidate(
     outline: Outline, tol: RingTolerances, report: ImportReport
-) -> Candidate | None | bool:
-    """A candidate from a polyline; False when it is open (callers may use it as line work)."""
-    ring = close_ring(outline.vertices, outline.closed_flag, tol.coincide, tol.close_gap)
+) -> Candidate | None:
+    """A candidate from a closed outline (flagged, or closed by coordinates: see the seam)."""
+    ring = close_ring(outline.vertices, True, tol.coincide, tol.close_gap)
     if ring is None:
-        return False
+        report.warning(
+            PlanCode.ZERO_AREA,
+            "闭合轮廓不足三个不同的顶点，已忽略",
+            outline.handle,
+            layer=outline.layer,
+        )
+        return None
+    return _ring_candidate(ring, outline.layer, outline.handle, "outline", tol, report)
+
+
+def polyline_candidate(
+    line: LineWork, tol: RingTolerances, report: ImportReport
+) -> Candidate | None:
+    """A candidate from an open polyline on a room layer that nearly closes.
+
+    Ends within ``close_gap`` (or a closing bulge on the last vertex, which some writers leave
+    when they drop the closed flag) are closed and reported as a fix; a polyline that clearly
+    tries to enclose a room but stays open is reported as ``UNCLOSED_OUTLINE`` and not used.
+    """
+    ring = close_ring(line.vertices, False, tol.coincide, tol.close_gap)
+    if ring is None:
+        _report_open(line, tol, report)
+        return None
     if ring.closure == "gap":
         report.fix(
             PlanCode.OUTLINE_CLOSED,
             f"轮廓未闭合（端点相距 {ring.gap * tol.factor * 1000:.0f} mm），已自动闭合",
-            outline.handle,
+            line.handle,
             gap_m=round(ring.gap * tol.factor, 4),
-            layer=outline.layer,
+            layer=line.layer,
         )
     elif ring.closure == "bulge":
         report.fix(
             PlanCode.OUTLINE_CLOSED,
             "多段线未标记闭合，但末顶点带有闭合圆弧（凸度），按闭合轮廓处理",
-            outline.handle,
+            line.handle,
             gap_m=0.0,
-            layer=outline.layer,
+            layer=line.layer,
         )
-    return _ring_candidate(ring, outline.layer, outline.handle, "outline", tol, report)
+    return _ring_candidate(ring, line.layer, line.handle, "outline", tol, report)
+
+
+UNCLOSED_GAP_MAX_M = 1.0
+UNCLOSED_GAP_SHARE = 0.1
+
+
+def _report_open(line: LineWork, tol: RingTolerances, report: ImportReport) -> None:
+    """Warn about an open polyline that looks like a room outline (a small gap, many vertices)."""
+    pts = line.vertices
+    if len(pts) < 4:
+        return
+    length = sum(math.dist(a[:2], b[:2]) for a, b in zip(pts, pts[1:], strict=False))
+    gap = math.dist(pts[0][:2], pts[-1][:2])
+    gap_m = gap * tol.factor
+    if length > 0 and gap_m <= UNCLOSED_GAP_MAX_M and gap <= UNCLOSED_GAP_SHARE * length:
+        report.warning(
+            PlanCode.UNCLOSED_OUTLINE,
+            f"房间图层上的多段线未闭合（端点相距 {gap_m * 1000:.0f} mm），不能作为房间",
+            line.handle,
+            gap_m=round(gap_m, 4),
+            layer=line.layer,
+        )
 
 
 def hatch_candidates(
