@@ -124,12 +124,18 @@ def import_command(
             ctx.exit(EXIT_DRAWING_ERRORS)
         return
 
-    outcome = _load(ctx, result, building_id, floor_name, path, actor)
+    try:
+        outcome = _load(ctx, result, building_id, floor_name, path, actor)
+    except _Unusable as exc:
+        _fail_unusable(fmt, exc.code, exc.message)
+        return
     if fmt == "json":
-        document["load"] = _plain(outcome)
+        document["load"] = _outcome_to_dict(outcome)
         click.echo(json.dumps(document, ensure_ascii=False, default=str))
     else:
-        click.echo(f"已写入草稿测绘批次 (stored as a draft survey batch): {outcome}")
+        click.echo(f"\n{outcome.message}")
+        for line in outcome.report.lines():
+            click.echo(f"  {line}")
 
 
 def _check_arguments(
@@ -227,6 +233,7 @@ def _load(
 ) -> Any:
     """Store the result as a draft survey batch in one transaction (all or nothing)."""
     from gis_app.db import session_scope
+    from survey_import.load import LoadError
     from survey_import.load import load_survey
 
     settings = ctx.obj
@@ -235,15 +242,18 @@ def _load(
 
         settings = Settings.from_env()
     assert building_id is not None  # checked by _check_arguments
-    with session_scope(settings) as session:
-        return load_survey(
-            session,
-            result,
-            building_id=building_id,
-            floor_name=floor_name,
-            source_path=path,
-            actor=actor or _current_user(),
-        )
+    try:
+        with session_scope(settings) as session:
+            return load_survey(
+                session,
+                result,
+                building_id=building_id,
+                floor_name=floor_name,
+                source_path=path,
+                actor=actor or _current_user(),
+            )
+    except LoadError as exc:
+        raise _Unusable("LOAD_REJECTED", str(exc)) from exc
 
 
 def _current_user() -> str:
@@ -253,10 +263,18 @@ def _current_user() -> str:
         return os.environ.get("USER", "unknown")
 
 
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    return str(value)
+def _outcome_to_dict(outcome: Any) -> dict[str, Any]:
+    return {
+        "batch_id": outcome.batch_id,
+        "created": outcome.created,
+        "status": str(outcome.status),
+        "building_id": outcome.building_id,
+        "floor_name": outcome.floor_name,
+        "rooms": outcome.rooms,
+        "changes": dict(outcome.changes),
+        "message": outcome.message,
+        "report": report_to_contract(outcome.report),
+    }
 
 
 def _echo_text(result: SurveyResult) -> None:

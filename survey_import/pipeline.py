@@ -20,6 +20,7 @@ from floorplans.build import build_floor_plans
 from floorplans.model import FloorPlan
 from floorplans.model import Room
 from floorplans.primitives import Drawing
+from floorplans.primitives import GeoReference
 from gis_app.report import ImportReport
 from gis_app.report import ReportEntry
 from survey_import.dxf_read import SourceInfo
@@ -51,6 +52,11 @@ class SurveyResult:
     report: ImportReport
     room_layers: tuple[str, ...] | None
     label_layers: tuple[str, ...] | None
+
+    @property
+    def georeference(self) -> GeoReference | None:
+        """The drawing's own GEODATA, if any (the loader prefers it to a footprint fit)."""
+        return self.drawing.georeference
 
     @property
     def room_count(self) -> int:
