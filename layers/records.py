@@ -1,0 +1,187 @@
+"""The records shown beside the map: a building with its floors, a room card, the data extent.
+
+Read-only services taking a Session and plain arguments, so views stay thin and tests call
+them directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gis_app.models import Agency
+from gis_app.models import Building
+from gis_app.models import Compound
+from gis_app.models import Floor
+from gis_app.models import Occupancy
+from gis_app.models import Person
+from gis_app.models import Room
+from layers.base import BBox
+from layers.base import FeatureNotFound
+from layers.rooms import current_occupants
+
+__all__ = ["building_summary", "data_extent", "expected_floor_name", "room_card"]
+
+
+def expected_floor_name(ordinal: int) -> str:
+    """How a floor listed in the building record is named when no plan names it.
+
+    >>> [expected_floor_name(o) for o in (-2, -1, 1, 12)]
+    ['B2', 'B1', '1F', '12F']
+    """
+    return f"B{-ordinal}" if ordinal < 0 else f"{ordinal}F"
+
+
+def data_extent(session: Session) -> BBox | None:
+    """The lon/lat box around every compound and building outline, ``None`` when there is none."""
+    boxes = select(func.ST_Extent(Compound.geom).label("box")).union_all(
+        select(func.ST_Extent(Building.footprint).label("box"))
+    )
+    box = boxes.subquery()
+    row = session.execute(
+        select(
+            func.min(func.ST_XMin(box.c.box)),
+            func.min(func.ST_YMin(box.c.box)),
+            func.max(func.ST_XMax(box.c.box)),
+            func.max(func.ST_YMax(box.c.box)),
+        )
+    ).one()
+    if row[0] is None:
+        return None
+    return BBox(*(float(v) for v in row))
+
+
+def building_summary(session: Session, building_id: int) -> dict[str, Any]:
+    """A building, its compound and every floor by ordinal, including floors with no plan yet.
+
+    Floors come from two sources: floor rows (with their live room count and area) and the
+    building's ``floors_above``/``floors_below``; a listed floor without rooms has
+    ``has_plan`` false so the page can say it has not been imported.
+    """
+    building = session.get(Building, building_id)
+    if building is None:
+        raise FeatureNotFound("building_not_found", f"no building {building_id}", id=building_id)
+    rows = session.execute(
+        select(
+            Floor.id,
+            Floor.name,
+            Floor.ordinal,
+            func.count(Room.id).label("room_count"),
+            func.coalesce(func.sum(Room.usable_area_m2), 0.0).label("usable_area_m2"),
+        )
+        .outerjoin(Room, (Room.floor_id == Floor.id) & Room.retired_at.is_(None))
+        .where(Floor.building_id == building_id)
+        .group_by(Floor.id)
+    ).all()
+    floors = [
+        {
+            "id": row.id,
+            "name": row.name,
+            "ordinal": row.ordinal,
+            "room_count": row.room_count,
+            "usable_area_m2": round(row.usable_area_m2, 2),
+            "has_plan": row.room_count > 0,
+        }
+        for row in rows
+    ]
+    known = {round(f["ordinal"]) for f in floors}
+    listed = [-n for n in range(1, (building.floors_below or 0) + 1)]
+    listed += list(range(1, (building.floors_above or 0) + 1))
+    floors += [
+        {
+            "id": None,
+            "name": expected_floor_name(ordinal),
+            "ordinal": float(ordinal),
+            "room_count": 0,
+            "usable_area_m2": 0.0,
+            "has_plan": False,
+        }
+        for ordinal in listed
+        if ordinal not in known
+    ]
+    floors.sort(key=lambda f: f["ordinal"])
+    compound = building.compound
+    return {
+        "id": building.id,
+        "name": building.name,
+        "code": building.code,
+        "compound_id": building.compound_id,
+        "compound_name": compound.name if compound else None,
+        "address": compound.address if compound else None,
+        "floors_above": building.floors_above,
+        "floors_below": building.floors_below,
+        "is_high_rise": building.is_high_rise,
+        "year_built": building.year_built,
+        "use_class": building.use_class,
+        "tenure": building.tenure,
+        "floors": floors,
+        "usable_area_m2": round(sum(f["usable_area_m2"] for f in floors), 2),
+    }
+
+
+def room_card(session: Session, room_id: int, today: dt.date | None = None) -> dict[str, Any]:
+    """Everything the room card shows: identity, use, status, area and how it was measured,
+    the using agency, who sits there now and who sat there before."""
+    today = today or dt.date.today()
+    row = session.execute(
+        select(Room, Floor, Building, Agency.name.label("agency_name"))
+        .join(Floor, Floor.id == Room.floor_id)
+        .join(Building, Building.id == Floor.building_id)
+        .outerjoin(Agency, Agency.id == Room.agency_id)
+        .where(Room.id == room_id)
+    ).one_or_none()
+    if row is None:
+        raise FeatureNotFound("room_not_found", f"no room {room_id}", id=room_id)
+    room, floor, building = row.Room, row.Floor, row.Building
+    history = session.execute(
+        select(
+            Person.name,
+            Person.rank,
+            Person.position,
+            Occupancy.valid_from,
+            Occupancy.valid_to,
+        )
+        .join(Person, Person.id == Occupancy.person_id)
+        .where(Occupancy.room_id == room_id)
+        .order_by(Occupancy.valid_from.desc(), Person.name)
+    ).all()
+    return {
+        "id": room.id,
+        "number": room.number,
+        "name": room.name,
+        "use_category": room.use_category,
+        "use_subtype": room.use_subtype,
+        "approved_use": room.approved_use,
+        "status": room.status,
+        "status_since": _iso(room.status_since),
+        "usable_area_m2": round(room.usable_area_m2, 2),
+        "area_rule": room.area_rule,
+        "deductions_m2": round(room.deductions_m2 or 0.0, 2),
+        "label_raw": room.label_raw,
+        "retired": room.retired_at is not None,
+        "agency_id": room.agency_id,
+        "agency_name": row.agency_name,
+        "floor_id": floor.id,
+        "floor_name": floor.name,
+        "building_id": building.id,
+        "building_name": building.name,
+        "occupants": current_occupants(session, [room.id], today).get(room.id, []),
+        "history": [
+            {
+                "name": h.name,
+                "rank": h.rank,
+                "position": h.position,
+                "valid_from": _iso(h.valid_from),
+                "valid_to": _iso(h.valid_to),
+            }
+            for h in history
+        ],
+    }
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()

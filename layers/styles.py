@@ -1,0 +1,84 @@
+"""Colours and legends of the map layers, kept in one place so map, legend and reports agree.
+
+Values are the stored Chinese vocabulary (``gis_app.vocab``); the web layer translates labels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gis_app.vocab import RoomStatus
+from gis_app.vocab import RoomUse
+
+__all__ = [
+    "BUILDING_STYLE",
+    "COMPOUND_STYLE",
+    "LEGEND_KINDS",
+    "ROOM_STATUS_COLOURS",
+    "ROOM_USE_COLOURS",
+    "UNKNOWN_COLOUR",
+    "legend",
+    "room_colour",
+]
+
+ROOM_USE_COLOURS: dict[str, str] = {
+    RoomUse.OFFICE: "#4e79a7",
+    RoomUse.SERVICE: "#59a14f",
+    RoomUse.EQUIPMENT: "#9c755f",
+    RoomUse.ANCILLARY: "#edc948",
+    RoomUse.TECHNICAL: "#b07aa1",
+    RoomUse.CIRCULATION: "#bab0ac",
+}
+"""Use categories of the 2014 standard (表2): office rooms blue, service rooms green ..."""
+
+ROOM_STATUS_COLOURS: dict[str, str] = {
+    RoomStatus.IN_USE: "#59a14f",
+    RoomStatus.IDLE: "#e15759",
+    RoomStatus.LEASED_OUT: "#b07aa1",
+    RoomStatus.LENT_OUT: "#ff9da7",
+    RoomStatus.OCCUPIED_BY_OTHERS: "#f28e2b",
+    RoomStatus.UNDER_REPAIR: "#9c755f",
+}
+"""Idle rooms stand out in red: they are what planners look for first."""
+
+UNKNOWN_COLOUR = "#d9d9d9"
+"""A room whose use or status was not recognised from its label."""
+
+COMPOUND_STYLE: dict[str, Any] = {
+    "color": "#5b6b7f",
+    "weight": 2,
+    "dashArray": "6 4",
+    "fillColor": "#c9d3df",
+    "fillOpacity": 0.25,
+}
+BUILDING_STYLE: dict[str, Any] = {
+    "color": "#1f4e79",
+    "weight": 1.5,
+    "fillColor": "#4e79a7",
+    "fillOpacity": 0.55,
+}
+
+LEGEND_KINDS: dict[str, dict[str, str]] = {
+    "use": ROOM_USE_COLOURS,
+    "status": ROOM_STATUS_COLOURS,
+}
+"""Room colouring schemes by the property they colour: ``use`` (use category), ``status``."""
+
+
+def room_colour(kind: str, value: str | None) -> str:
+    """The fill colour of a room with ``value`` under scheme ``kind`` (``use`` or ``status``).
+
+    >>> room_colour("use", "办公室")
+    '#4e79a7'
+    >>> room_colour("use", None)
+    '#d9d9d9'
+    """
+    return LEGEND_KINDS[kind].get(value or "", UNKNOWN_COLOUR)
+
+
+def legend(kind: str) -> list[dict[str, str]]:
+    """The legend entries of a scheme in the standard's order, then the 'unknown' entry."""
+    colours = LEGEND_KINDS[kind]
+    entries = [{"value": str(value), "colour": colour} for value, colour in colours.items()]
+    entries.append({"value": "", "colour": UNKNOWN_COLOUR})
+    return entries
