@@ -239,6 +239,9 @@ def _os_user() -> str:
 
 def _register_feature_commands(group: click.Group) -> None:
     """Add each feature package's command group (imported here, never from the kernel)."""
+    from web.commands import serve
+
+    group.add_command(serve)
 
 
 _register_feature_commands(root)

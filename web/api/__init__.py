@@ -1,0 +1,59 @@
+"""The JSON API the map pages fetch from: GeoJSON layers by bbox or floor, records by id."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import Response
+from flask import jsonify
+from flask import request
+
+from layers.base import get_provider
+from layers.base import parse_bbox
+from layers.base import parse_limit
+from layers.records import building_summary
+from layers.records import room_card
+from web.database import get_session
+from web.errors import integer_arg
+
+__all__ = ["bp"]
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/layers/<name>")
+def layer(name: str) -> Response:
+    """``?bbox=minx,miny,maxx,maxy&floor=ID&limit=N`` (lon/lat); rooms also take ``frame``."""
+    options = {"frame": request.args.get("frame", "map")} if name == "rooms" else {}
+    provider = get_provider(name, **options)
+    return jsonify(
+        provider.query(
+            get_session(),
+            bbox=parse_bbox(request.args.get("bbox")),
+            floor_id=integer_arg("floor"),
+            limit=parse_limit(request.args.get("limit")),
+        )
+    )
+
+
+@bp.get("/floors/<int:floor_id>/rooms")
+def floor_rooms(floor_id: int) -> Response:
+    """The rooms of a floor, in the plan frame (metres) by default or ``?frame=map``."""
+    provider = get_provider("rooms", frame=request.args.get("frame", "plan"))
+    return jsonify(
+        provider.query(
+            get_session(),
+            bbox=parse_bbox(request.args.get("bbox")),
+            floor_id=floor_id,
+            limit=parse_limit(request.args.get("limit")),
+        )
+    )
+
+
+@bp.get("/buildings/<int:building_id>")
+def building(building_id: int) -> Response:
+    return jsonify(building_summary(get_session(), building_id))
+
+
+@bp.get("/rooms/<int:room_id>")
+def room(room_id: int) -> Response:
+    return jsonify(room_card(get_session(), room_id))

@@ -1,0 +1,91 @@
+"""The public map viewer: the compound/building map, a building's floor plans, a room card."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import current_app
+from flask import render_template
+from flask import url_for
+
+from layers.base import FeatureNotFound
+from layers.records import building_summary
+from layers.records import data_extent
+from layers.records import room_card
+from layers.styles import legend
+from web.database import get_session
+from web.errors import integer_arg
+from web.maps import components
+from web.maps import geographic_map
+from web.maps import plan_map
+
+__all__ = ["bp"]
+
+bp = Blueprint("map", __name__)
+
+
+@bp.get("/")
+def index() -> str:
+    """Compounds and buildings; the page script fetches them for the visible box."""
+    extent = data_extent(get_session())
+    settings = current_app.config["GIS_SETTINGS"]
+    page = {
+        "compounds_url": url_for("api.layer", name="compounds"),
+        "buildings_url": url_for("api.layer", name="buildings"),
+        "building_url": _id_url("map.building", "building_id"),
+    }
+    return render_template(
+        "map/index.html",
+        map=components(geographic_map(settings, extent)),
+        has_data=extent is not None,
+        page=page,
+    )
+
+
+@bp.get("/buildings/<int:building_id>")
+def building(building_id: int) -> str:
+    """A building's floors (``?floor=ID`` picks one) and the selected floor's plan."""
+    summary = building_summary(get_session(), building_id)
+    asked = integer_arg("floor")
+    with_plan = [f for f in summary["floors"] if f["has_plan"]]
+    if asked is not None:
+        selected = next((f for f in summary["floors"] if f["id"] == asked), None)
+        if selected is None:
+            raise FeatureNotFound("floor_not_in_building", "floor not in building", id=asked)
+    else:
+        selected = _default_floor(with_plan)
+    page = {
+        "floor_id": selected["id"] if selected and selected["has_plan"] else None,
+        "rooms_url": (
+            url_for("api.floor_rooms", floor_id=selected["id"], frame="plan")
+            if selected and selected["has_plan"]
+            else None
+        ),
+        "room_api_url": _id_url("api.room", "room_id"),
+        "room_page_url": _id_url("map.room", "room_id"),
+    }
+    return render_template(
+        "map/building.html",
+        building=summary,
+        selected=selected,
+        map=components(plan_map()),
+        legends={"use": legend("use"), "status": legend("status")},
+        page=page,
+    )
+
+
+def _id_url(endpoint: str, key: str) -> str:
+    """The URL of ``endpoint`` ending in ``/``; page scripts append an id to it."""
+    url = url_for(endpoint, **{key: 0})
+    assert url.endswith("/0"), url
+    return url[:-1]
+
+
+def _default_floor(with_plan: list[dict]) -> dict | None:
+    """The ground floor when it has a plan, else the lowest floor above ground, else any."""
+    above = [f for f in with_plan if f["ordinal"] >= 1]
+    return (above or with_plan or [None])[0]
+
+
+@bp.get("/rooms/<int:room_id>")
+def room(room_id: int) -> str:
+    return render_template("map/room.html", room=room_card(get_session(), room_id))

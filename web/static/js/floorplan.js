@@ -1,0 +1,153 @@
+/* A floor plan in the plan frame (L.CRS.Simple, 1 unit = 1 m): rooms coloured by use or
+   status, labelled with number and area, hover for details, click for the room card. */
+(() => {
+  "use strict";
+  const { t, vocab, el, config, fetchJSON, area } = window.GisApp;
+  const cfg = config();
+  const map = window[cfg.map_name];
+  L.control.scale({ imperial: false }).addTo(map);
+  const statusLine = document.getElementById("floor-status");
+  const card = document.getElementById("room-card");
+  const labels = [];
+  let scheme = "use";
+  let colours = { use: {}, status: {} };
+  let unknownColour = "#d9d9d9";
+  let selectedLayer = null;
+
+  map.setMinZoom(-6);
+  map.setMaxZoom(6);
+
+  function styleFor(feature) {
+    const p = feature.properties;
+    const value = scheme === "use" ? p.use_category : p.status;
+    return {
+      color: "#34495e",
+      weight: 1,
+      fillColor: colours[scheme][value] || unknownColour,
+      fillOpacity: 0.75,
+    };
+  }
+
+  function tooltip(p) {
+    const occupants = p.occupants.length
+      ? p.occupants.map((o) => o.name + (o.rank ? "（" + o.rank + "）" : "")).join("、")
+      : t("none");
+    return el("div", { className: "room-tip" }, [
+      el("div", { className: "tip-title" }, [(p.number || "—") + (p.name ? " " + p.name : "")]),
+      el("div", {}, [t("use_category") + "：" + vocab(p.use_category) + (p.use_subtype ? " / " + vocab(p.use_subtype) : "")]),
+      el("div", {}, [t("usable_area") + "：" + area(p.usable_area_m2) + " m²"]),
+      el("div", {}, [t("agency") + "：" + (p.agency_name || t("none"))]),
+      el("div", {}, [t("occupants") + "：" + occupants]),
+    ]);
+  }
+
+  function label(p) {
+    const [x, y] = p.label_point;
+    const html = el("div", {}, [el("b", {}, [p.number || ""]), area(p.usable_area_m2)]);
+    return L.marker([y, x], {
+      icon: L.divIcon({ className: "room-label", html: html, iconSize: null }),
+      interactive: false,
+      keyboard: false,
+    });
+  }
+
+  function onEachRoom(feature, layer) {
+    const p = feature.properties;
+    layer.bindTooltip(() => tooltip(p), { sticky: true, className: "room-tooltip" });
+    layer.on("click", () => select(layer, p.id));
+    const marker = label(p).addTo(map);
+    labels.push([layer, marker]);
+  }
+
+  const rooms = L.geoJSON(null, { style: styleFor, onEachFeature: onEachRoom }).addTo(map);
+
+  /* A label is shown only where it fits inside its room at the current zoom. */
+  function fitLabels() {
+    labels.forEach(([layer, marker]) => {
+      const b = layer.getBounds();
+      const ne = map.latLngToLayerPoint(b.getNorthEast());
+      const sw = map.latLngToLayerPoint(b.getSouthWest());
+      const fits = Math.abs(ne.x - sw.x) >= 40 && Math.abs(ne.y - sw.y) >= 24;
+      const node = marker.getElement();
+      if (node) node.classList.toggle("hidden", !fits);
+    });
+  }
+
+  function select(layer, id) {
+    if (selectedLayer) rooms.resetStyle(selectedLayer);
+    selectedLayer = layer;
+    layer.setStyle({ weight: 3, color: "#c0392b" });
+    card.replaceChildren(el("p", { className: "hint" }, [t("loading")]));
+    fetchJSON(cfg.room_api_url + id)
+      .then(renderCard)
+      .catch((err) => card.replaceChildren(el("p", { className: "warning" }, [err.message])));
+  }
+
+  function row(term, value) {
+    return [el("dt", {}, [term]), el("dd", {}, [value])];
+  }
+
+  function table(headers, rows) {
+    return el("table", {}, [
+      el("thead", {}, [el("tr", {}, headers.map((h) => el("th", {}, [h])))]),
+      el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c) => el("td", {}, [c ?? ""]))))),
+    ]);
+  }
+
+  function renderCard(r) {
+    const facts = el("dl", { className: "facts" }, [
+      ...row(t("use_category"), vocab(r.use_category) + (r.use_subtype ? " / " + vocab(r.use_subtype) : "")),
+      ...row(t("status"), vocab(r.status)),
+      ...row(t("usable_area"), area(r.usable_area_m2) + " m²"),
+      ...row(t("area_rule"), r.area_rule),
+      ...row(t("agency"), r.agency_name || t("none")),
+    ]);
+    const occupants = r.occupants.length
+      ? table([t("name"), t("position"), t("rank")], r.occupants.map((o) => [o.name, o.position, o.rank]))
+      : el("p", {}, [t("none")]);
+    const history = r.history.length
+      ? table(
+          [t("name"), t("rank"), t("valid_from"), t("valid_to")],
+          r.history.map((h) => [h.name, h.rank, h.valid_from, h.valid_to || t("until_now")])
+        )
+      : el("p", {}, [t("none")]);
+    card.replaceChildren(
+      el("h3", {}, [(r.number || "—") + (r.name ? " " + r.name : "")]),
+      facts,
+      el("h4", {}, [t("occupants")]),
+      occupants,
+      el("h4", {}, [t("history")]),
+      history,
+      el("p", {}, [el("a", { href: cfg.room_page_url + r.id }, [t("room_details")])])
+    );
+    card.dataset.roomId = String(r.id);
+  }
+
+  document.querySelectorAll('input[name="colour-by"]').forEach((input) => {
+    input.addEventListener("change", () => {
+      scheme = input.value;
+      rooms.setStyle(styleFor);
+      if (selectedLayer) selectedLayer.setStyle({ weight: 3, color: "#c0392b" });
+      document.querySelectorAll("[data-legend]").forEach((legend) => {
+        legend.hidden = legend.dataset.legend !== scheme;
+      });
+    });
+  });
+
+  statusLine.textContent = t("loading");
+  fetchJSON(cfg.rooms_url)
+    .then((fc) => {
+      colours = fc.colours;
+      unknownColour = fc.unknown_colour;
+      rooms.addData(fc);
+      const total = fc.features.reduce((sum, f) => sum + f.properties.usable_area_m2, 0);
+      statusLine.textContent = t("floor_summary", { count: fc.numberReturned, area: area(total) });
+      if (fc.numberReturned) map.fitBounds(rooms.getBounds(), { padding: [16, 16], animate: false });
+      map.on("zoomend", fitLabels);
+      fitLabels();
+      document.body.dataset.roomsLoaded = String(fc.numberReturned);
+    })
+    .catch((err) => {
+      statusLine.textContent = err.message;
+    });
+})();
