@@ -1,0 +1,220 @@
+"""Per-room diff between the live version of a floor and a re-survey.
+
+A re-import must show what changed — rooms added, removed, reshaped, with another area or
+another number — and keep each room's identity where it is the same room, so occupancy and
+history stay attached. Rooms are paired by overlap (IoU), a shared number lowering the bar;
+pairing is one-to-one, best pairs first. When the new drawing has its origin elsewhere (the
+surveyor started a new file), the frames are first aligned on rooms with the same number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from statistics import median
+
+from shapely.geometry import MultiPolygon
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
+from shapely.strtree import STRtree
+
+from floorplans.georef import GeoreferenceError
+from floorplans.georef import PlanTransform
+from floorplans.georef import fit_similarity
+from floorplans.model import FloorPlan
+
+__all__ = ["ChangeKind", "FloorDiff", "LiveRoom", "RoomChange", "diff_floor"]
+
+SAME_ROOM_IOU = 0.8
+"""Overlap above which two rooms are the same room whatever their numbers."""
+SAME_NUMBER_IOU = 0.5
+"""With the same number, this overlap is enough (a room whose wall moved)."""
+AREA_TOLERANCE_M2 = 0.01
+"""Area changes below this (rounding in the report) are not changes."""
+RESHAPE_SHARE = 0.005
+"""A room whose outline moved by more than this share of its area (or 0.05 m²) is reshaped."""
+
+
+class ChangeKind(StrEnum):
+    UNCHANGED = "unchanged"
+    CHANGED = "changed"
+    ADDED = "added"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True)
+class LiveRoom:
+    """A room as stored: its identity, number, plan-frame polygon and recorded area."""
+
+    room_id: Hashable
+    number: str | None
+    polygon: Polygon | MultiPolygon
+    area_m2: float
+
+
+@dataclass(frozen=True)
+class RoomChange:
+    """One line of the diff. ``room_id`` is the live identity kept (None for added rooms)."""
+
+    kind: ChangeKind
+    room_id: Hashable | None
+    new_index: int | None
+    """Index of the room in the new plan's ``rooms`` (None for removed rooms)."""
+    old_number: str | None = None
+    new_number: str | None = None
+    old_area_m2: float | None = None
+    new_area_m2: float | None = None
+    iou: float | None = None
+    reshaped: bool = False
+    area_changed: bool = False
+    renumbered: bool = False
+    overlaps: tuple[Hashable, ...] = ()
+    """Added rooms: the live rooms they overlap (a split or merge to look at)."""
+
+    @property
+    def area_delta_m2(self) -> float | None:
+        if self.old_area_m2 is None or self.new_area_m2 is None:
+            return None
+        return self.new_area_m2 - self.old_area_m2
+
+
+@dataclass(frozen=True)
+class FloorDiff:
+    changes: tuple[RoomChange, ...]
+    alignment: PlanTransform | None = None
+    """Set when the new plan's frame had to be moved onto the live one to compare them."""
+
+    def of_kind(self, kind: ChangeKind) -> list[RoomChange]:
+        return [c for c in self.changes if c.kind == kind]
+
+    def counts(self) -> dict[str, int]:
+        out = {k.value: 0 for k in ChangeKind}
+        for change in self.changes:
+            out[change.kind.value] += 1
+        return out
+
+
+def _live(old: FloorPlan | Sequence[LiveRoom | tuple]) -> list[LiveRoom]:
+    if isinstance(old, FloorPlan):
+        return [LiveRoom(i, r.number, r.polygon, r.area_m2) for i, r in enumerate(old.rooms)]
+    return [r if isinstance(r, LiveRoom) else LiveRoom(*r) for r in old]
+
+
+def _iou(a: BaseGeometry, b: BaseGeometry) -> float:
+    inter = a.intersection(b).area
+    union = a.area + b.area - inter
+    return inter / union if union > 0 else 0.0
+
+
+def diff_floor(old: FloorPlan | Sequence[LiveRoom | tuple], new: FloorPlan) -> FloorDiff:
+    """Compare the live rooms (a FloorPlan, LiveRooms or (room_id, number, polygon, area) tuples)
+    with a new plan of the same floor, both in plan metres."""
+    live = _live(old)
+    new_polys = [r.polygon for r in new.rooms]
+    alignment = _alignment(live, new)
+    if alignment is not None:
+        new_polys = [alignment.apply(p) for p in new_polys]
+
+    pairs: list[tuple[int, float, int, int]] = []
+    if live and new_polys:
+        tree = STRtree([r.polygon for r in live])
+        for j, poly in enumerate(new_polys):
+            for i in tree.query(poly, predicate="intersects").tolist():
+                iou = _iou(live[i].polygon, poly)
+                same_number = bool(live[i].number) and live[i].number == new.rooms[j].number
+                if iou >= SAME_ROOM_IOU or (same_number and iou >= SAME_NUMBER_IOU):
+                    pairs.append((int(same_number), iou, i, j))
+    pairs.sort(key=lambda p: (-p[1], -p[0]))
+    matched_old: dict[int, tuple[int, float]] = {}
+    matched_new: set[int] = set()
+    for _, iou, i, j in pairs:
+        if i in matched_old or j in matched_new:
+            continue
+        matched_old[i] = (j, iou)
+        matched_new.add(j)
+
+    changes: list[RoomChange] = []
+    for i, room in enumerate(live):
+        if i not in matched_old:
+            changes.append(
+                RoomChange(
+                    ChangeKind.REMOVED,
+                    room.room_id,
+                    None,
+                    old_number=room.number,
+                    old_area_m2=room.area_m2,
+                )
+            )
+            continue
+        j, iou = matched_old[i]
+        fresh = new.rooms[j]
+        moved = room.polygon.symmetric_difference(new_polys[j]).area
+        reshaped = moved > max(0.05, RESHAPE_SHARE * max(room.area_m2, fresh.area_m2))
+        area_changed = abs(fresh.area_m2 - room.area_m2) >= AREA_TOLERANCE_M2
+        renumbered = (room.number or None) != (fresh.number or None)
+        changed = reshaped or area_changed or renumbered
+        changes.append(
+            RoomChange(
+                ChangeKind.CHANGED if changed else ChangeKind.UNCHANGED,
+                room.room_id,
+                j,
+                room.number,
+                fresh.number,
+                room.area_m2,
+                fresh.area_m2,
+                iou,
+                reshaped,
+                area_changed,
+                renumbered,
+            )
+        )
+    live_tree = STRtree([r.polygon for r in live]) if live else None
+    for j, fresh in enumerate(new.rooms):
+        if j in matched_new:
+            continue
+        overlaps: tuple[Hashable, ...] = ()
+        if live_tree is not None:
+            hits = live_tree.query(new_polys[j], predicate="intersects").tolist()
+            overlaps = tuple(
+                live[i].room_id
+                for i in hits
+                if live[i].polygon.intersection(new_polys[j]).area > 0.1 * new_polys[j].area
+            )
+        changes.append(
+            RoomChange(
+                ChangeKind.ADDED,
+                None,
+                j,
+                new_number=fresh.number,
+                new_area_m2=fresh.area_m2,
+                overlaps=overlaps,
+            )
+        )
+    return FloorDiff(tuple(changes), alignment)
+
+
+def _alignment(live: list[LiveRoom], new: FloorPlan) -> PlanTransform | None:
+    """A similarity moving the new plan onto the live one, when its frame is clearly elsewhere.
+
+    Only used when rooms with the same number barely overlap (median IoU < 0.5) and at least two
+    numbers are shared; the fit uses those rooms' centroids and must leave them within 0.5 m.
+    """
+    by_number = {r.number: r for r in live if r.number}
+    shared = [(by_number[r.number], r) for r in new.rooms if r.number in by_number]
+    if len(shared) < 2:
+        return None
+    if median(_iou(a.polygon, b.polygon) for a, b in shared) >= 0.5:
+        return None
+    points = [
+        ((b.polygon.centroid.x, b.polygon.centroid.y), (a.polygon.centroid.x, a.polygon.centroid.y))
+        for a, b in shared
+    ]
+    try:
+        fit = fit_similarity(points, "plan")
+    except GeoreferenceError:
+        return None
+    if fit.rms_m is None or fit.rms_m > 0.5 or abs(fit.scale - 1.0) > 0.01:
+        return None
+    return fit
