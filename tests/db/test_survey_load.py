@@ -1,0 +1,114 @@
+"""Loading a survey: a draft batch in the plan and map frames; live rooms untouched; idempotent."""
+
+from __future__ import annotations
+
+import pytest
+from geoalchemy2.shape import to_shape
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
+
+from gis_app import models
+from survey_import.load import LoadError
+from tests.importers.survey_helpers import FIRST_SURVEY
+from tests.importers.survey_helpers import add_building
+from tests.importers.survey_helpers import footprint_4490
+from tests.importers.survey_helpers import gk_of_4490
+from tests.importers.survey_helpers import load_plan
+from tests.importers.survey_helpers import write_plan
+
+
+def test_an_import_is_a_draft_and_live_data_does_not_change(db_session, tmp_path):
+    building = add_building(db_session)
+    outcome = load_plan(db_session, write_plan(tmp_path / "3f.dxf"), building.id)
+
+    assert outcome.created and outcome.status == "draft"
+    assert outcome.changes["added"] == len(FIRST_SURVEY)
+    batch = db_session.get(models.SurveyBatch, outcome.batch_id)
+    assert batch.status == "draft" and batch.floor_name == "3F"
+    assert batch.created_by == "测绘员张工" and batch.units_used == "mm"
+    assert {r.change for r in batch.rooms} == {"added"}
+    # Nothing live yet: no floor, no rooms, no versions.
+    assert db_session.scalar(select(func.count()).select_from(models.Floor)) == 0
+    assert db_session.scalar(select(func.count()).select_from(models.Room)) == 0
+    assert db_session.scalar(select(func.count()).select_from(models.RoomVersion)) == 0
+
+
+def test_a_6000_by_4000_mm_room_is_24_m2_in_the_plan_frame_and_inside_the_footprint_on_the_map(
+    db_session, tmp_path
+):
+    building = add_building(db_session)
+    outcome = load_plan(db_session, write_plan(tmp_path / "3f.dxf"), building.id)
+    room = db_session.scalar(
+        select(models.SurveyRoom).where(
+            models.SurveyRoom.batch_id == outcome.batch_id, models.SurveyRoom.number == "301"
+        )
+    )
+    assert f"{room.usable_area_m2:.2f}" == "24.00"
+    assert db_session.scalar(select(func.ST_Area(room.plan_geom))) == pytest.approx(24.0)
+    assert db_session.scalar(select(func.ST_SRID(room.plan_geom))) == 0
+    assert db_session.scalar(select(func.ST_SRID(room.map_geom))) == 4490
+    footprint = footprint_4490()
+    shape = to_shape(room.map_geom)
+    assert footprint.buffer(1e-7).contains(shape)
+    # The map polygon is the same room: 24 m² again when measured in Gauss-Krüger metres.
+    assert gk_of_4490(shape).area == pytest.approx(24.0, rel=1e-3)
+    georef = outcome.georef
+    assert georef["method"] == "footprint" and georef["crs"] == "EPSG:4548"
+    assert georef["rms_m"] < 0.05
+    assert db_session.get(models.SurveyBatch, outcome.batch_id).report["georef"] == georef
+
+
+def test_without_a_footprint_the_map_geometry_stays_empty_and_a_warning_says_so(
+    db_session, tmp_path
+):
+    building = add_building(db_session, footprint=False)
+    outcome = load_plan(db_session, write_plan(tmp_path / "3f.dxf"), building.id)
+    rooms = db_session.get(models.SurveyBatch, outcome.batch_id).rooms
+    assert all(r.map_geom is None for r in rooms)
+    assert "LOAD_NO_GEOREF" in outcome.report.codes()
+    assert outcome.georef is None
+
+
+def test_the_same_file_twice_changes_nothing(db_session, tmp_path):
+    building = add_building(db_session)
+    path = write_plan(tmp_path / "3f.dxf")
+    first = load_plan(db_session, path, building.id)
+    counts = _table_counts(db_session)
+    again = load_plan(db_session, path, building.id)
+    assert not again.created and again.batch_id == first.batch_id
+    assert "LOAD_SAME_FILE" in again.report.codes()
+    assert "已导入" in again.message
+    assert _table_counts(db_session) == counts
+
+
+def _table_counts(session) -> dict[str, int]:  # noqa: ANN001
+    tables = ("floor", "room", "room_version", "survey_batch", "survey_room", "audit_log")
+    return {t: session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+
+
+@pytest.mark.parametrize(
+    ("building_id", "floor_name", "message"),
+    [(999_999, "3F", "999999"), (None, "屋顶花园", "屋顶花园")],
+)
+def test_bad_targets_are_refused_clearly(db_session, tmp_path, building_id, floor_name, message):
+    building = add_building(db_session)
+    path = write_plan(tmp_path / "3f.dxf", title=None)
+    with pytest.raises(LoadError, match=message):
+        load_plan(db_session, path, building_id or building.id, floor_name)
+    assert db_session.scalar(select(func.count()).select_from(models.SurveyBatch)) == 0
+
+
+def test_a_drawing_without_a_title_needs_a_floor_name(db_session, tmp_path):
+    building = add_building(db_session)
+    path = write_plan(tmp_path / "untitled.dxf", title=None)
+    with pytest.raises(LoadError, match="--floor"):
+        load_plan(db_session, path, building.id, None)
+    outcome = load_plan(db_session, path, building.id, "B1")
+    assert db_session.get(models.SurveyBatch, outcome.batch_id).report["floor"]["ordinal"] == -1
+
+
+def test_the_drawing_title_names_the_floor_when_no_name_is_given(db_session, tmp_path):
+    building = add_building(db_session)
+    outcome = load_plan(db_session, write_plan(tmp_path / "3f.dxf"), building.id, None)
+    assert outcome.floor_name == "3F"
