@@ -942,7 +942,10 @@ def _settle(lay: _Layout, rng: random.Random, as_of: date) -> list[History]:
                 staff_rooms.setdefault(room.spec.agency or "", []).append(room)
     for person in lay.people:
         rooms = held.get(id(person), [])
-        rooms.sort(key=lambda r: (r.spec.agency != person.agency, r.spec.use != RoomUse.OFFICE))
+        # Main office first, then its suite, then an office held for a concurrent post.
+        rooms.sort(
+            key=lambda r: (r.spec.agency != person.agency, r.spec.use != RoomUse.OFFICE, -r.area)
+        )
         person.rooms = [r.number or "" for r in rooms]
         person.building = rooms[0].building if rooms else ""
 
