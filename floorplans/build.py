@@ -370,7 +370,11 @@ def _classify(candidates: list[Candidate], texts: list[_Text], report: ImportRep
     if texts:
         _, owners = _smallest_containing(polys, area, [t.point for t in texts])
         for t_index, owner in enumerate(owners):
-            if owner is not None:
+            if owner is None:
+                continue
+            point = texts[t_index].point
+            # A label in a hatch's hole belongs to no room (reported as LABEL_IN_HOLE).
+            if not any(h.polygon.contains(point) for h in nodes[owner].cand.holes):
                 nodes[owner].own_texts.append(texts[t_index])
 
     labelled = [bool(n.own_texts) for n in nodes]
@@ -628,8 +632,9 @@ def _report_labels(
                     number=number,
                     count=count,
                 )
-    holes = [n for n in forest if n.role == "hole"]
-    hole_tree = STRtree([n.cand.polygon for n in holes]) if holes else None
+    holes = [n.cand.polygon for n in forest if n.role == "hole"]
+    holes += [h.polygon for n in forest if n.role in ("room", "nested") for h in n.cand.holes]
+    hole_tree = STRtree(holes) if holes else None
     for t in texts:
         if t.label.handle in used_handles or t.label.layer not in label_layers:
             continue

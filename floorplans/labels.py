@@ -420,7 +420,7 @@ class FloorTitle:
 
 
 _TITLE_SUFFIX = re.compile(
-    r"\s*(?:建筑)?(?:平面布置图|平面图|布置图|plan|floor plan|平面)\s*$", re.IGNORECASE
+    r"\s*(?:建筑)?(?:平面布置图|平面图|布置图|plan|平面)\s*$", re.IGNORECASE
 )
 
 
@@ -441,7 +441,7 @@ def parse_floor_title(text: str) -> FloorTitle | None:
     if not clean or len(clean) > 30:
         return None
     has_suffix = bool(_TITLE_SUFFIX.search(clean))
-    core = _TITLE_SUFFIX.sub("", clean).strip(" :：-_")
+    core = _TITLE_SUFFIX.sub("", clean).strip(" :：_").rstrip("-")
     if not core:
         return None
     ordinal = _storey_ordinal(core)

@@ -110,17 +110,14 @@ def _ring_candidate(
     factor = tol.factor
     exact = ring.area * factor * factor
     raw = ring.polygon(factor, tol.sagitta_m)
-    if exact < MIN_AREA_M2 or raw.area < MIN_AREA_M2 * 0.5:
+    polygon = _repair(raw, handle, report) if raw.area >= MIN_AREA_M2 or not raw.is_valid else raw
+    if polygon is None or polygon.area < MIN_AREA_M2:
         report.warning(
             PlanCode.ZERO_AREA, "闭合轮廓面积为零（退化或重叠的顶点），已忽略", handle, layer=layer
         )
         return None
-    polygon = _repair(raw, handle, report)
-    if polygon is None:
-        report.warning(PlanCode.ZERO_AREA, "闭合轮廓修复后面积为零，已忽略", handle, layer=layer)
-        return None
     # The densified polygon differs from the exact ring only by the arc flattening; when a repair
-    # changed more than that, the repaired polygon's area is the truth.
+    # changed more than that (a bow-tie), the repaired polygon's area is the truth.
     area = exact if abs(polygon.area - raw.area) <= 1e-6 * max(1.0, raw.area) else polygon.area
     return Candidate(_shell(polygon), area, layer, [handle], source)
 

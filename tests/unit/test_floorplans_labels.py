@@ -1,0 +1,114 @@
+"""Label parsing (number, name, use, subtype) and floor titles, from real label strings."""
+
+from __future__ import annotations
+
+import pytest
+
+from floorplans.labels import number_from_layer
+from floorplans.labels import parse_floor_title
+from floorplans.labels import parse_label
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "name", "use", "subtype"),
+    [
+        ("301 局长办公室", "301", "局长办公室", "办公室", "领导办公室"),
+        ("301室", "301", None, None, None),
+        ("局长办公室(301)", "301", "局长办公室", "办公室", "领导办公室"),
+        ("办公室301", "301", "办公室", "办公室", "一般办公室"),
+        ("B101 会议室", "B101", "会议室", "服务用房", "会议室"),
+        ("3-05 财务科", "3-05", "财务科", "办公室", "一般办公室"),
+        ("E14-274", "E14-274", None, None, None),
+        ("Office 2.14", "2.14", "Office", "办公室", "一般办公室"),
+        ("会议室", None, "会议室", "服务用房", "会议室"),
+        ("卫生间", None, "卫生间", "服务用房", "卫生间"),
+        ("男卫", None, "男卫", "服务用房", "卫生间"),
+        ("女卫", None, "女卫", "服务用房", "卫生间"),
+        ("WC", None, "WC", "服务用房", "卫生间"),
+        ("走廊", None, "走廊", "公共交通", "走廊"),
+        ("Corridor", None, "Corridor", "公共交通", "走廊"),
+        ("1#楼梯", None, "1#楼梯", "公共交通", "楼梯间"),
+        ("配电室", None, "配电室", "设备用房", "变配电室"),
+        ("电梯机房", None, "电梯机房", "设备用房", "电梯机房"),
+        ("强电井", None, "强电井", "公共交通", "管道井"),
+        ("弱电机房", None, "弱电机房", "设备用房", "弱电机房"),
+        ("食堂", None, "食堂", "附属用房", "食堂"),
+        ("档案室 205", "205", "档案室", "服务用房", "档案室"),
+        ("Meeting Room 3.1", "3.1", "Meeting Room", "服务用房", "会议室"),
+        ("G01-02", "G01-02", None, None, None),
+        ("书记办公室", None, "书记办公室", "办公室", "领导办公室"),
+        ("卫生室", None, "卫生室", "服务用房", "医务室"),
+        ("实验室", None, "实验室", "技术业务用房", "技术业务用房"),
+        ("Fællesrum", None, "Fællesrum", None, None),
+        ("Bedroom", None, "Bedroom", None, None),
+        ("302 办公室 25.30㎡", "302", "办公室", "办公室", "一般办公室"),
+    ],
+)
+def test_label_parsing(text, number, name, use, subtype):
+    parsed = parse_label(text)
+    assert (parsed.number, parsed.name, parsed.use, parsed.subtype) == (number, name, use, subtype)
+    assert parsed.text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "area"),
+    [("60 m2", 60.0), ("25.30㎡", 25.3), ("S=18.5", 18.5), ("面积：12平方米", 12.0)],
+)
+def test_area_notes_are_not_room_names(text, area):
+    parsed = parse_label(text)
+    assert (parsed.area_m2, parsed.number, parsed.name) == (area, None, None)
+
+
+def test_multiline_label_from_mtext():
+    parsed = parse_label("301\n局长办公室")
+    assert (parsed.number, parsed.name, parsed.subtype) == ("301", "局长办公室", "领导办公室")
+
+
+@pytest.mark.parametrize(
+    ("layer", "number"),
+    [("E14-274", "E14-274"), ("E15-305F", "E15-305F"), ("RM$301", "301"), ("0", None),
+     ("Offices", None), ("Walls", None), ("1", None)],
+)  # fmt: skip
+def test_room_numbers_in_layer_names(layer, number):
+    assert number_from_layer(layer) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "ordinal"),
+    [
+        ("一层平面图", "一层", 1.0),
+        ("二层平面图", "二层", 2.0),
+        ("三层平面布置图", "三层", 3.0),
+        ("十二层平面图", "十二层", 12.0),
+        ("3F", "3F", 3.0),
+        ("F3", "F3", 3.0),
+        ("B1", "B1", -1.0),
+        ("B2F", "B2F", -2.0),
+        ("-1F", "-1F", -1.0),
+        ("地下一层", "地下一层", -1.0),
+        ("地下二层平面图", "地下二层", -2.0),
+        ("负一层", "负一层", -1.0),
+        ("首层平面图", "首层", 1.0),
+        ("夹层", "夹层", 1.5),
+        ("二层夹层平面图", "二层夹层", 2.5),
+        ("Level 2", "Level 2", 2.0),
+        ("Ground Floor Plan", "Ground Floor", 1.0),
+        ("屋顶层平面图", "屋顶层", None),
+    ],
+)
+def test_floor_titles(text, name, ordinal):
+    title = parse_floor_title(text)
+    assert title is not None
+    assert (title.name, title.ordinal) == (name, ordinal)
+
+
+@pytest.mark.parametrize(
+    "text", ["B101", "301", "3-05", "办公室", "E14-274", "会议室", "Office 2.14"]
+)
+def test_room_labels_are_not_floor_titles(text):
+    assert parse_floor_title(text) is None
+
+
+def test_roof_title_is_flagged():
+    title = parse_floor_title("屋顶层平面图")
+    assert title is not None and title.roof
