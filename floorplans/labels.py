@@ -419,9 +419,7 @@ class FloorTitle:
     roof: bool = False
 
 
-_TITLE_SUFFIX = re.compile(
-    r"\s*(?:建筑)?(?:平面布置图|平面图|布置图|plan|平面)\s*$", re.IGNORECASE
-)
+_TITLE_SUFFIX = re.compile(r"\s*(?:建筑)?(?:平面布置图|平面图|布置图|plan|平面)\s*$", re.IGNORECASE)
 
 
 def parse_floor_title(text: str) -> FloorTitle | None:
