@@ -239,6 +239,13 @@ def _os_user() -> str:
 
 def _register_feature_commands(group: click.Group) -> None:
     """Add each feature package's command group (imported here, never from the kernel)."""
+    from survey_import.registry_commands import footprints
+    from survey_import.registry_commands import regions
+    from survey_import.registry_commands import roster
+
+    group.add_command(regions)
+    group.add_command(footprints)
+    group.add_command(roster)
     from web.commands import serve
 
     group.add_command(serve)
