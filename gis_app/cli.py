@@ -246,6 +246,11 @@ def _register_feature_commands(group: click.Group) -> None:
     group.add_command(regions)
     group.add_command(footprints)
     group.add_command(roster)
+    from survey_import.commands import survey
+    from survey_import.review_commands import register as register_review_commands
+
+    register_review_commands(survey)
+    group.add_command(survey)
     from web.commands import serve
 
     group.add_command(serve)

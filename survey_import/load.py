@@ -11,34 +11,39 @@ so any failure leaves the database as it was.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import shapely
 from geoalchemy2.shape import from_shape
 from geoalchemy2.shape import to_shape
-from pyproj import CRS
-from pyproj import Transformer
 from pyproj.exceptions import CRSError
-from shapely import affinity
 from shapely.geometry import MultiPolygon
 from shapely.geometry import Point
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
-from shapely.strtree import STRtree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from floorplans.diff import ChangeKind as DiffKind
+from floorplans.diff import LiveRoom
+from floorplans.diff import RoomChange
+from floorplans.diff import diff_floor
+from floorplans.georef import MAP_CRS
+from floorplans.georef import GeoreferenceError
+from floorplans.georef import PlanTransform
+from floorplans.georef import cgcs2000_gk_epsg
+from floorplans.georef import fit_footprint
+from floorplans.georef import from_georeference
+from floorplans.georef import to_map
 from floorplans.labels import parse_floor_title
 from floorplans.model import FloorPlan
 from floorplans.model import Room as PlanRoom
+from floorplans.primitives import GeoReference
 from gis_app.models import MAP_SRID
 from gis_app.models import PLAN_SRID
 from gis_app.models import AuditLog
@@ -54,14 +59,12 @@ from survey_import.review import latest_confirmed_batch_id
 from survey_import.writeback import read_room_ids
 
 __all__ = [
-    "LiveRoom",
     "LoadCode",
     "LoadError",
     "LoadOutcome",
     "MapFrame",
     "RoomMatch",
     "georeference_plan",
-    "gk_zone_epsg",
     "load_floor_plan",
     "load_survey",
     "match_rooms",
@@ -82,6 +85,7 @@ class LoadCode(StrEnum):
     ROOM_IDS_FROM_DRAWING = "LOAD_ROOM_IDS_FROM_DRAWING"
     ROOM_ID_UNKNOWN = "LOAD_ROOM_ID_UNKNOWN"
     ROOM_ID_DUPLICATE = "LOAD_ROOM_ID_DUPLICATE"
+    FRAME_ALIGNED = "LOAD_FRAME_ALIGNED"
 
 
 class LoadError(ValueError):
@@ -325,11 +329,9 @@ def load_floor_plan(
     )
     ids_by_handle = read_room_ids(source_path) if source_path is not None else {}
     matches = match_rooms(
-        plan.rooms,
-        [
-            LiveRoom(r.id, to_shape(r.plan_geom), r.number, r.name, r.usable_area_m2)
-            for r in live_rooms
-        ],
+        plan,
+        [LiveRoom(r.id, r.number, to_shape(r.plan_geom), r.usable_area_m2) for r in live_rooms],
+        live_names={r.id: r.name for r in live_rooms},
         ids_by_handle=ids_by_handle,
         report=report,
     )
@@ -462,71 +464,37 @@ def _removed_row(batch: SurveyBatch, live: Room) -> SurveyRoom:
 
 # -- georeferencing: plan metres → a CGCS2000 Gauss-Krüger zone → EPSG:4490 -------------------
 
-GK_3DEG_CM75_EPSG = 4534
-"""EPSG:4534..4554 are CGCS2000 3° Gauss-Krüger zones with central meridians 75°E..135°E
-(no zone prefix in the easting, so coordinates stay small)."""
 POOR_FIT_IOU = 0.9
-
-
-def gk_zone_epsg(longitude: float) -> int:
-    """The CGCS2000 3° Gauss-Krüger CRS whose central meridian is nearest ``longitude``.
-
-    >>> gk_zone_epsg(117.02), gk_zone_epsg(121.6)
-    (4548, 4550)
-    """
-    zone = round(longitude / 3.0)
-    if not 25 <= zone <= 45:
-        raise LoadError(f"经度 {longitude:.3f}° 不在中国 3° 带范围内 (75°E–135°E)")
-    return GK_3DEG_CM75_EPSG + zone - 25
-
-
-@functools.cache
-def _transformer(source: int, target: int) -> Transformer:
-    return Transformer.from_crs(source, target, always_xy=True)
-
-
-def _reproject(geom: BaseGeometry, source: int, target: int) -> BaseGeometry:
-    return shapely.transform(geom, _transformer(source, target).transform, interleaved=False)
+"""A footprint fit overlapping less than this is reported for the surveyor to check."""
 
 
 @dataclass(frozen=True)
 class MapFrame:
-    """Plan metres → projected metres (``epsg``) by an affine ``matrix`` → EPSG:4490."""
+    """How the plan reaches the map: a plan → projected-CRS transform, or none."""
 
-    method: str | None = None
-    epsg: int | None = None
-    matrix: tuple[float, float, float, float, float, float] | None = None
-    """shapely ``affine_transform`` order: [a, b, d, e, xoff, yoff]."""
-    rms_m: float | None = None
-    iou: float | None = None
+    transform: PlanTransform | None = None
 
     def to_map(self, geom: BaseGeometry) -> BaseGeometry | None:
-        if self.matrix is None or self.epsg is None:
-            return None
-        projected = affinity.affine_transform(geom, self.matrix)
-        return _reproject(projected, self.epsg, MAP_SRID)
+        return None if self.transform is None else to_map(geom, self.transform)
 
     def describe(self) -> dict[str, Any] | None:
-        if self.method is None or self.matrix is None:
+        t = self.transform
+        if t is None:
             return None
-        a, b, _d, _e, xoff, yoff = self.matrix
-        rotation = math.degrees(math.atan2(self.matrix[2], a))
-        scale = math.hypot(a, self.matrix[2])
-        summary = f"EPSG:{self.epsg} 旋转 {rotation:.2f}° 比例 {scale:.4f}"
-        if self.rms_m is not None:
-            summary += f" 残差 RMS {self.rms_m:.3f} m"
-        if self.iou is not None:
-            summary += f" 重合度 IoU {self.iou:.3f}"
+        summary = f"{t.crs} 旋转 {t.rotation_deg:.2f}° 比例 {t.scale:.4f}"
+        if t.rms_m is not None:
+            summary += f" 残差 {t.rms_m:.3f} m"
+        if t.iou is not None:
+            summary += f" 重合度 IoU {t.iou:.3f}"
         return {
-            "method": self.method,
-            "crs": f"EPSG:{self.epsg}",
-            "matrix": list(self.matrix),
-            "matrix_order": "a b d e xoff yoff (x' = a x + b y + xoff, y' = d x + e y + yoff)",
-            "rotation_deg": rotation,
-            "scale": scale,
-            "origin": [xoff, yoff],
-            "rms_m": self.rms_m,
-            "iou": self.iou,
+            "method": t.method,
+            "crs": t.crs,
+            "matrix": [t.a, t.b, t.c, t.d, t.e, t.f],
+            "matrix_order": "x' = a x + b y + c, y' = d x + e y + f (plan metres to crs)",
+            "rotation_deg": t.rotation_deg,
+            "scale": t.scale,
+            "rms_m": t.rms_m,
+            "iou": t.iou,
             "summary": summary,
         }
 
@@ -534,15 +502,23 @@ class MapFrame:
 def georeference_plan(
     plan: FloorPlan,
     *,
-    georeference: Any,
+    georeference: GeoReference | None,
     factor_to_m: float | None,
     footprint: Any,
     report: ImportReport,
 ) -> MapFrame:
-    """The drawing's GEODATA when it has a projected CRS, else a fit to the building footprint."""
+    """The drawing's GEODATA when usable, else a rigid fit of the plan to the building footprint
+    (EPSG:4490) in its CGCS2000 3° Gauss-Krüger zone; no map frame when neither exists."""
     if georeference is not None and factor_to_m:
-        frame = _from_geodata(georeference, factor_to_m, report)
-        if frame is not None:
+        try:
+            frame = MapFrame(from_georeference(georeference, factor_to_m))
+            to_map(Point(0, 0), frame.transform)  # the CRS must be one pyproj can reach 4490 from
+        except (GeoreferenceError, CRSError) as exc:
+            report.warning(
+                LoadCode.GEOREF_POOR, f"图纸 GEODATA（{georeference.crs}）无法使用：{exc}"
+            )
+        else:
+            report.note(LoadCode.GEOREF, f"按图纸 GEODATA 配准：{frame.describe()['summary']}")
             return frame
     if footprint is None:
         report.warning(
@@ -551,92 +527,23 @@ def georeference_plan(
             "(no footprint and no GEODATA: rooms have no map geometry)",
         )
         return MapFrame()
-    return _fit_to_footprint(plan, to_shape(footprint), report)
-
-
-def _from_geodata(geo: Any, factor_to_m: float, report: ImportReport) -> MapFrame | None:
-    """AutoCAD GEODATA: design point ↔ reference point, north direction, unit scale."""
+    footprint_geo = to_shape(footprint)
     try:
-        crs = CRS.from_user_input(geo.crs)
-    except CRSError:
-        crs = None
-    if crs is None or not crs.is_projected or crs.to_epsg() is None:
-        report.warning(
-            LoadCode.GEOREF_POOR,
-            f"图纸 GEODATA 的坐标系 {geo.crs} 不是投影坐标系，未使用 (GEODATA CRS not projected)",
+        crs = cgcs2000_gk_epsg(footprint_geo.centroid.x)
+        footprint_gk = to_map(footprint_geo, PlanTransform.identity(MAP_CRS), crs)
+        outline = (
+            plan.outline
+            if plan.outline is not None
+            else unary_union([room.polygon for room in plan.rooms])
         )
-        return None
-    alpha = math.radians(-geo.north_direction_deg)
-    scale = geo.unit_scale / factor_to_m
-    cos, sin = math.cos(alpha), math.sin(alpha)
-    dx, dy = geo.design_point
-    rx, ry = geo.reference_point
-    k = geo.unit_scale
-    matrix = (
-        scale * cos,
-        -scale * sin,
-        scale * sin,
-        scale * cos,
-        rx - k * (cos * dx - sin * dy),
-        ry - k * (sin * dx + cos * dy),
-    )
-    frame = MapFrame(method="geodata", epsg=crs.to_epsg(), matrix=matrix)
-    report.note(LoadCode.GEOREF, f"按图纸 GEODATA 配准：{frame.describe()['summary']}")
-    return frame
-
-
-def _main_polygon(geom: BaseGeometry) -> Polygon:
-    parts = [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon)]
-    return Polygon(max(parts, key=lambda p: p.area).exterior)
-
-
-def _long_edge_angle(polygon: Polygon) -> float:
-    ring = list(polygon.minimum_rotated_rectangle.exterior.coords)
-    edges = [(ring[i + 1][0] - ring[i][0], ring[i + 1][1] - ring[i][1]) for i in range(2)]
-    dx, dy = max(edges, key=lambda e: math.hypot(*e))
-    return math.atan2(dy, dx)
-
-
-def _fit_to_footprint(
-    plan: FloorPlan, footprint_geo: BaseGeometry, report: ImportReport
-) -> MapFrame:
-    """A rigid fit (rotation + shift, no scale: both are metres) of the plan's outline onto the
-    footprint in its Gauss-Krüger zone; of the candidate turns the best overlap wins, ties go to
-    the smallest turn (drawings are usually drawn close to north-up)."""
-    epsg = gk_zone_epsg(footprint_geo.centroid.x)
-    target = _main_polygon(_reproject(footprint_geo, MAP_SRID, epsg))
-    source_shape = (
-        plan.outline
-        if plan.outline is not None
-        else unary_union([room.polygon for room in plan.rooms])
-    )
-    source = _main_polygon(source_shape)
-    base = _long_edge_angle(target) - _long_edge_angle(source)
-    best: tuple[float, float, tuple[float, ...]] | None = None
-    for quarter in range(4):
-        theta = base + quarter * math.pi / 2
-        theta = math.atan2(math.sin(theta), math.cos(theta))
-        cos, sin = math.cos(theta), math.sin(theta)
-        sx, sy = source.centroid.x, source.centroid.y
-        turned = (cos * sx - sin * sy, sin * sx + cos * sy)
-        matrix = (cos, -sin, sin, cos, target.centroid.x - turned[0], target.centroid.y - turned[1])
-        placed = affinity.affine_transform(source, matrix)
-        union = placed.union(target).area
-        iou = placed.intersection(target).area / union if union > 0 else 0.0
-        key = (round(iou, 4), -abs(theta))
-        if best is None or key > (round(best[0], 4), -abs(best[1])):
-            best = (iou, theta, matrix)
-    assert best is not None
-    iou, _theta, matrix = best
-    placed = affinity.affine_transform(source, matrix)
-    residuals = [target.exterior.distance(Point(xy)) for xy in placed.exterior.coords[:-1]]
-    rms = math.sqrt(sum(r * r for r in residuals) / len(residuals)) if residuals else None
-    frame = MapFrame(method="footprint", epsg=epsg, matrix=tuple(matrix), rms_m=rms, iou=iou)
+        frame = MapFrame(fit_footprint(outline, footprint_gk, crs))
+    except GeoreferenceError as exc:
+        report.warning(LoadCode.NO_GEOREF, f"无法按楼栋基底轮廓配准：{exc}；房间暂不能上图")
+        return MapFrame()
     summary = frame.describe()["summary"]
-    if iou < POOR_FIT_IOU:
+    if frame.transform.iou is not None and frame.transform.iou < POOR_FIT_IOU:
         report.warning(
-            LoadCode.GEOREF_POOR,
-            f"平面与楼栋基底轮廓吻合度低（{summary}），上图位置可能不准，请核对",
+            LoadCode.GEOREF_POOR, f"平面与楼栋基底轮廓吻合度低（{summary}），上图位置请核对"
         )
     else:
         report.note(LoadCode.GEOREF, f"按楼栋基底轮廓配准：{summary}")
@@ -645,34 +552,21 @@ def _fit_to_footprint(
 
 # -- matching new rooms to live rooms: ids written back into the drawing first, then overlap --
 
-MIN_OVERLAP_SHARE = 0.5
-"""A new room is the same as a live one when they share at least half of the smaller."""
-AREA_TOLERANCE_M2 = 0.01
-SHAPE_TOLERANCE_SHARE = 0.002
-
-
-@dataclass(frozen=True)
-class LiveRoom:
-    id: int
-    polygon: BaseGeometry
-    number: str | None
-    name: str | None
-    area_m2: float
-
 
 @dataclass(frozen=True)
 class RoomMatch:
-    """One line of the per-room diff."""
+    """One line of the per-room diff, in the vocabulary of ``SurveyRoom.change``."""
 
     change: str
     plan_room: PlanRoom | None
     live: LiveRoom | None
+    live_name: str | None = None
     matched_by: str | None = None
-    overlap: float | None = None
+    iou: float | None = None
 
     @property
     def live_id(self) -> int | None:
-        return None if self.live is None else self.live.id
+        return None if self.live is None else int(self.live.room_id)
 
     def detail(self) -> dict[str, Any]:
         new, old = self.plan_room, self.live
@@ -680,7 +574,7 @@ class RoomMatch:
             "change": self.change,
             "room_id": self.live_id,
             "number": new.number if new else old.number if old else None,
-            "name": new.name if new else old.name if old else None,
+            "name": new.name if new else self.live_name,
             "matched_by": self.matched_by,
         }
         if new is not None:
@@ -688,53 +582,47 @@ class RoomMatch:
             entry["handles"] = list(new.handles)
         if old is not None:
             entry["old_number"] = old.number
-            entry["old_name"] = old.name
+            entry["old_name"] = self.live_name
             entry["old_area_m2"] = round(old.area_m2, 2)
         if new is not None and old is not None:
             entry["area_change_m2"] = round(new.area_m2 - old.area_m2, 2)
-            entry["renumbered"] = new.number != old.number
-            entry["renamed"] = new.name != old.name
-            entry["overlap"] = None if self.overlap is None else round(self.overlap, 4)
+            entry["renumbered"] = (new.number or None) != (old.number or None)
+            entry["renamed"] = (new.name or None) != (self.live_name or None)
+            entry["iou"] = None if self.iou is None else round(self.iou, 4)
         return entry
 
 
-def _overlap(a: BaseGeometry, b: BaseGeometry) -> float:
-    smaller = min(a.area, b.area)
-    return a.intersection(b).area / smaller if smaller > 0 else 0.0
-
-
-def _change(new: PlanRoom, old: LiveRoom) -> str:
-    moved = new.polygon.symmetric_difference(old.polygon).area
-    if abs(new.area_m2 - old.area_m2) >= AREA_TOLERANCE_M2 or moved > max(
-        AREA_TOLERANCE_M2, SHAPE_TOLERANCE_SHARE * old.area_m2
-    ):
+def _kind(change: RoomChange) -> str:
+    if change.kind == DiffKind.ADDED:
+        return ChangeKind.ADDED.value
+    if change.kind == DiffKind.REMOVED:
+        return ChangeKind.REMOVED.value
+    if change.reshaped or change.area_changed:
         return ChangeKind.RESHAPED.value
-    if (new.number or None) != (old.number or None):
+    if change.renumbered:
         return ChangeKind.RENUMBERED.value
     return ChangeKind.UNCHANGED.value
 
 
 def match_rooms(
-    plan_rooms: Sequence[PlanRoom],
+    plan: FloorPlan,
     live_rooms: Sequence[LiveRoom],
     *,
+    live_names: dict[int, str | None],
     ids_by_handle: dict[str, int],
     report: ImportReport,
 ) -> list[RoomMatch]:
     """Pair each new room with at most one live room; the rest are added or removed.
 
     A room id written into the drawing by :func:`survey_import.writeback.export_floor_dxf`
-    decides first (the surveyor may redraw a room anywhere); the others pair by overlap,
-    largest shared area first.
+    decides first (the surveyor may redraw a room anywhere); :func:`floorplans.diff.diff_floor`
+    pairs the others by overlap.
     """
-    live_by_id = {room.id: room for room in live_rooms}
-    paired: dict[int, tuple[LiveRoom, str, float | None]] = {}
-    taken: set[int] = set()
-    by_id = 0
-    for index, room in enumerate(plan_rooms):
-        ids = {ids_by_handle[h] for h in room.handles if h in ids_by_handle}
-        for room_id in sorted(ids):
-            label = room.number or room.name or room.handles[0]
+    live_by_id = {int(room.room_id): room for room in live_rooms}
+    by_identity: dict[int, int] = {}
+    for index, room in enumerate(plan.rooms):
+        label = room.number or room.name or room.handles[0]
+        for room_id in sorted({ids_by_handle[h] for h in room.handles if h in ids_by_handle}):
             if room_id not in live_by_id:
                 report.warning(
                     LoadCode.ROOM_ID_UNKNOWN,
@@ -742,7 +630,7 @@ def match_rooms(
                     room.handles[0],
                     room_id=room_id,
                 )
-            elif room_id in taken:
+            elif room_id in by_identity.values():
                 report.warning(
                     LoadCode.ROOM_ID_DUPLICATE,
                     f"房间 {label} 与另一房间带有同一系统房间 ID {room_id}"
@@ -750,45 +638,43 @@ def match_rooms(
                     room.handles[0],
                     room_id=room_id,
                 )
-            elif index not in paired:
-                paired[index] = (live_by_id[room_id], "id", None)
-                taken.add(room_id)
-                by_id += 1
-    if by_id:
+            elif index not in by_identity:
+                by_identity[index] = room_id
+    if by_identity:
         report.note(
             LoadCode.ROOM_IDS_FROM_DRAWING,
-            f"{by_id} 间房按图中写回的系统房间 ID 匹配 (matched by room id in XDATA)",
-            matched=by_id,
+            f"{len(by_identity)} 间房按图中写回的系统房间 ID 匹配 (matched by room id in XDATA)",
+            matched=len(by_identity),
         )
 
-    free_live = [room for room in live_rooms if room.id not in taken]
-    if free_live:
-        tree = STRtree([room.polygon for room in free_live])
-        candidates: list[tuple[float, float, int, int]] = []
-        for index, room in enumerate(plan_rooms):
-            if index in paired:
-                continue
-            for j in tree.query(room.polygon, predicate="intersects"):
-                old = free_live[int(j)]
-                share = _overlap(room.polygon, old.polygon)
-                if share >= MIN_OVERLAP_SHARE:
-                    shared = room.polygon.intersection(old.polygon).area
-                    candidates.append((shared, share, index, int(j)))
-        for _shared, share, index, j in sorted(candidates, reverse=True):
-            old = free_live[j]
-            if index in paired or old.id in taken:
-                continue
-            paired[index] = (old, "overlap", share)
-            taken.add(old.id)
-
     matches: list[RoomMatch] = []
-    for index, room in enumerate(plan_rooms):
-        if index in paired:
-            old, how, share = paired[index]
-            matches.append(RoomMatch(_change(room, old), room, old, how, share))
-        else:
-            matches.append(RoomMatch(ChangeKind.ADDED.value, room, None))
-    matches.extend(
-        RoomMatch(ChangeKind.REMOVED.value, None, old) for old in live_rooms if old.id not in taken
+    for index, room_id in by_identity.items():
+        old, new = live_by_id[room_id], plan.rooms[index]
+        forced = diff_floor([old], FloorPlan(rooms=(new,))).changes
+        paired = next((c for c in forced if c.kind not in (DiffKind.ADDED, DiffKind.REMOVED)), None)
+        change = _kind(paired) if paired is not None else ChangeKind.RESHAPED.value
+        iou = paired.iou if paired is not None else 0.0
+        matches.append(RoomMatch(change, new, old, live_names.get(room_id), "id", iou))
+
+    rest = [i for i in range(len(plan.rooms)) if i not in by_identity]
+    claimed = set(by_identity.values())
+    diff = diff_floor(
+        [room for room in live_rooms if int(room.room_id) not in claimed],
+        FloorPlan(rooms=tuple(plan.rooms[i] for i in rest)),
     )
+    if diff.alignment is not None:
+        report.note(
+            LoadCode.FRAME_ALIGNED,
+            f"新图纸坐标原点与现状不同，已按同号房间对齐后比较（旋转 "
+            f"{diff.alignment.rotation_deg:.2f}°，残差 {diff.alignment.rms_m or 0:.3f} m）",
+        )
+    for change in diff.changes:
+        old = live_by_id.get(int(change.room_id)) if change.room_id is not None else None
+        new = plan.rooms[rest[change.new_index]] if change.new_index is not None else None
+        name = live_names.get(int(change.room_id)) if change.room_id is not None else None
+        matches.append(
+            RoomMatch(_kind(change), new, old, name, "overlap" if old and new else None, change.iou)
+        )
+    order = {id(room): i for i, room in enumerate(plan.rooms)}
+    matches.sort(key=lambda m: (m.plan_room is None, order.get(id(m.plan_room), 0)))
     return matches

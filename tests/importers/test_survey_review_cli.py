@@ -1,0 +1,157 @@
+"""The survey CLI end to end on a fresh database: import, three confirmations, history, export;
+and a failure in the middle of a load or a go-live leaves every table as it was."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine
+from sqlalchemy import text
+
+from gis_app.cli import root
+from gis_app.db import session_scope
+from survey_import import load as load_module
+from survey_import import review as review_module
+from survey_import.review import confirm_batch
+from tests.importers.survey_helpers import SECOND_SURVEY
+from tests.importers.survey_helpers import add_building
+from tests.importers.survey_helpers import load_plan
+from tests.importers.survey_helpers import write_plan
+
+TABLES = (
+    "floor",
+    "room",
+    "room_version",
+    "survey_batch",
+    "survey_room",
+    "survey_confirmation",
+    "occupancy",
+    "audit_log",
+)
+
+
+def _counts(database_url: str) -> dict[str, int]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
+    finally:
+        engine.dispose()
+
+
+def _building_id(settings) -> int:  # noqa: ANN001
+    with session_scope(settings) as session:
+        return add_building(session).id
+
+
+def _run(settings, *args: str):  # noqa: ANN001, ANN202
+    return CliRunner().invoke(root, ["survey", *args], obj=settings)
+
+
+def test_import_three_confirmations_history_and_export(settings, tmp_path):
+    building = str(_building_id(settings))
+    plan = write_plan(tmp_path / "3f.dxf")
+    result = _run(settings, "import", str(plan), "--building", building, "--floor", "3F")
+    assert result.exit_code == 0, result.output
+    assert "草稿" in result.output
+
+    listing = _run(settings, "batches", "--status", "draft")
+    assert listing.exit_code == 0 and "3F" in listing.output
+    batch = listing.output.split()[0]
+
+    for party, actor in (("surveyor", "张工"), ("agency", "李处长")):
+        step = _run(settings, "confirm", batch, "--party", party, "--as", actor)
+        assert step.exit_code == 0, step.output
+        assert "/3" in step.output
+    same = _run(settings, "confirm", batch, "--party", "bureau", "--as", "张工")
+    assert same.exit_code == 2 and "不同人员" in same.output
+    last = _run(
+        settings, "confirm", batch, "--party", "bureau", "--as", "王科长", "--comment", "核实无误"
+    )
+    assert last.exit_code == 0, last.output
+    assert "已生效" in last.output
+
+    shown = _run(settings, "show", batch)
+    assert "confirmed" in shown.output and "24.00 m²" in shown.output and "王科长" in shown.output
+
+    today = _run(settings, "history", "--building", building, "--floor", "3F", "--at", "2999-01-01")
+    assert today.exit_code == 0 and "4 间" in today.output and "301" in today.output
+    before = _run(
+        settings, "history", "--building", building, "--floor", "3F", "--at", "2000-01-01"
+    )
+    assert "0 间" in before.output
+
+    out = tmp_path / "export.dxf"
+    exported = _run(settings, "export", "--building", building, "--floor", "3F", "-o", str(out))
+    assert exported.exit_code == 0 and out.is_file()
+    again = _run(settings, "import", str(out), "--building", building, "--floor", "3F")
+    assert again.exit_code == 0, again.output
+    shown = _run(settings, "show", "--format", "json", str(int(batch) + 1))
+    assert '"change": "added"' not in shown.output and '"change": "unchanged"' in shown.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("confirm", "999", "--party", "surveyor", "--as", "张工"), "999"),
+        (("confirm", "1", "--party", "mayor", "--as", "张工"), "mayor"),
+        (("history", "--building", "1", "--floor", "9F", "--at", "2024-01-01"), "9F"),
+        (("history", "--building", "1", "--floor", "3F", "--at", "yesterday"), "yesterday"),
+        (("export", "--building", "1", "--floor", "9F", "-o", "x.dxf"), "9F"),
+    ],
+)
+def test_refusals_are_one_line_and_exit_2(settings, args, message):
+    result = _run(settings, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def _live_floor(settings, tmp_path) -> int:  # noqa: ANN001
+    building = _building_id(settings)
+    with session_scope(settings) as session:
+        batch_id = load_plan(session, write_plan(tmp_path / "v1.dxf"), building).batch_id
+        confirm_batch(session, batch_id, "surveyor", "张工")
+        confirm_batch(session, batch_id, "agency", "李处长")
+        confirm_batch(session, batch_id, "bureau", "王科长")
+    return building
+
+
+def test_a_failure_in_the_middle_of_a_load_leaves_the_database_as_it_was(
+    settings, database_url, tmp_path, monkeypatch
+):
+    building = _live_floor(settings, tmp_path)
+    before = _counts(database_url)
+    real_row = load_module._draft_row
+    calls = {"n": 0}
+
+    def failing_row(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk full")
+        return real_row(*args, **kwargs)
+
+    monkeypatch.setattr(load_module, "_draft_row", failing_row)
+    with pytest.raises(RuntimeError, match="disk full"), session_scope(settings) as session:
+        load_plan(session, write_plan(tmp_path / "v2.dxf", SECOND_SURVEY), building)
+    assert calls["n"] == 3
+    assert _counts(database_url) == before
+
+
+def test_a_failure_while_going_live_leaves_the_database_as_it_was(
+    settings, database_url, tmp_path, monkeypatch
+):
+    building = _live_floor(settings, tmp_path)
+    with session_scope(settings) as session:
+        batch_id = load_plan(session, write_plan(tmp_path / "v2.dxf", SECOND_SURVEY), building)
+        batch_id = batch_id.batch_id
+        confirm_batch(session, batch_id, "surveyor", "张工")
+        confirm_batch(session, batch_id, "agency", "李处长")
+    before = _counts(database_url)
+
+    def failing_floor(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(review_module, "_update_floor", failing_floor)
+    result = _run(settings, "confirm", str(batch_id), "--party", "bureau", "--as", "王科长")
+    assert result.exit_code != 0
+    assert _counts(database_url) == before
