@@ -184,6 +184,13 @@ def build_floor_plans(
         floors.append(plan)
 
     _report_labels(floors, forest, texts, report)
+    LOGGER.debug(
+        "built %d floor(s), %d room(s) from %d candidate(s) on layers %s",
+        len(floors),
+        sum(len(f.rooms) for f in floors),
+        len(candidates),
+        chosen,
+    )
     if not any(f.rooms for f in floors):
         report.warning(
             PlanCode.NO_ROOMS,

@@ -314,3 +314,13 @@ def test_one_title_names_the_single_floor():
     o1, l1 = plan_at(0, 0, "A", ["301", "302"])
     floors, _ = build(Drawing(outlines=o1, labels=l1 + (label("三层平面图", 5, -2, "TT"),)))
     assert [(f.name, f.ordinal, len(f.rooms)) for f in floors] == [("三层", 3.0, 2)]
+
+
+def test_hatch_of_separate_areas_with_one_label_is_one_room():
+    hatch = HatchBoundary(loops=(rect(0, 0, 4, 4), rect(4.2, 0, 6, 4)), layer="AREA", handle="H4")
+    (floor,), report = build(Drawing(hatches=(hatch,), labels=(label("大会议室", 2, 2, "T1"),)))
+    (room,) = floor.rooms
+    assert room.polygon.geom_type == "MultiPolygon"
+    assert room.area_m2 == pytest.approx(16.0 + 7.2)
+    assert (room.name, room.subtype) == ("大会议室", "会议室")
+    assert PlanCode.HATCH_PARTS_MERGED in report.codes()
