@@ -417,7 +417,7 @@ class Occupancy(Base):
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
     end_reason: Mapped[str | None] = mapped_column(String(10))
-    """Why it ended (搬迁, 退休, 调离, 腾退, 历史记录): a room's history says why it became empty."""
+    """Why it ended (搬迁, 退休, 调离, 腾退): a room's history says why it became empty."""
     province_code: Mapped[str] = mapped_column(PROVINCE, index=True)
 
     person: Mapped[Person] = relationship(back_populates="occupancies")

@@ -266,7 +266,7 @@ ROOMS = [
 
 HISTORY_HEADER = ["姓名", "单位", "楼栋", "房间号", "起始日期", "终止日期"]
 HISTORY = [
-    ["李局长", "济南市财政局", "LD01", "304", "2018-03-01", "2022-01-09"],
+    ["李局长", "济南市财政局", "LD01", "304", "2018-03-01", "2022-01-10"],
 ]
 
 
@@ -278,3 +278,21 @@ def full_roster(path: Path, **overrides: list[list[object]]) -> Path:
         "入驻记录": [HISTORY_HEADER, *overrides.get("history", HISTORY)],
     }
     return write_roster(path, sheets)
+
+
+def seed_building(session: Session) -> Building:
+    """Regions, building LD01 (no compound needed) with floors 3F (301-304) and 5F (501-503)."""
+    seed_regions(session)
+    building = Building(
+        code="LD01",
+        name="1号办公楼",
+        footprint=from_shape(MultiPolygon([to_lonlat(gk_box(20, 20, 60, 20))]), srid=4490),
+        floors_above=5,
+        floors_below=0,
+        province_code="37",
+    )
+    session.add(building)
+    session.flush()
+    add_rooms(session, building, "3F", ["301", "302", "303", "304"])
+    add_rooms(session, building, "5F", ["501", "502", "503"])
+    return building
