@@ -29,8 +29,9 @@ class AssetsMissing(RuntimeError):
     """The front-end libraries are not installed; the message says how to install them."""
 
 
-def check_assets(node_modules: Path = NODE_MODULES) -> None:
+def check_assets(node_modules: Path | None = None) -> None:
     """Refuse to start without the libraries rather than serve pages with a broken map."""
+    node_modules = node_modules or NODE_MODULES
     missing = [name for name in REQUIRED_FILES if not (node_modules / name).is_file()]
     if missing:
         raise AssetsMissing(
@@ -39,7 +40,8 @@ def check_assets(node_modules: Path = NODE_MODULES) -> None:
         )
 
 
-def init_app(app: Flask, node_modules: Path = NODE_MODULES) -> None:
+def init_app(app: Flask, node_modules: Path | None = None) -> None:
+    node_modules = node_modules or NODE_MODULES
     check_assets(node_modules)
     bp = Blueprint("vendor", __name__)
 

@@ -1,0 +1,128 @@
+"""A manager's path in real Chromium: the map, a building, its floors, a room card."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page
+from playwright.sync_api import sync_playwright
+
+from tests.web.browser import CHROMIUM_ARGS
+from tests.web.browser import chromium_path
+from tests.web.browser import live_server
+from tests.web.browser import screenshot
+from tests.web.cityfixture import SCRIPT_NAME
+from tests.web.cityfixture import City
+from tests.web.cityfixture import insert_grid_floor
+from tests.web.conftest import insert_into
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def big_floor_id(city_database: tuple[str, City]) -> int:
+    url, city = city_database
+    return insert_into(url, lambda s: insert_grid_floor(s, city.building_id, "4F", 4, rooms=300))
+
+
+@pytest.fixture
+def browser_page(app: Flask) -> Iterator[tuple[Page, str, list[str]]]:
+    """A page on the live app; the list collects script errors and requests to other hosts."""
+    executable = chromium_path()
+    with live_server(app) as base_url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        problems: list[str] = []
+        page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
+        page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+        page.on(
+            "request",
+            lambda r: None if r.url.startswith(base_url) else problems.append(f"request: {r.url}"),
+        )
+        try:
+            yield page, base_url, problems
+        finally:
+            browser.close()
+
+
+def _click_latlng(page: Page, lat: float, lng: float) -> None:
+    """Click the map where a lat/lng (or plan y/x) is drawn (layers are on a canvas)."""
+    x, y = page.evaluate(
+        """([lat, lng]) => {
+            const cfg = JSON.parse(document.getElementById("page-config").textContent);
+            const map = window[cfg.map_name];
+            const p = map.latLngToContainerPoint([lat, lng]);
+            const r = map.getContainer().getBoundingClientRect();
+            return [r.left + p.x, r.top + p.y];
+        }""",
+        [lat, lng],
+    )
+    page.mouse.click(x, y)
+
+
+def test_manager_drills_from_the_map_to_a_room(browser_page, city: City, big_floor_id: int):
+    page, base_url, problems = browser_page
+    page.goto(base_url + "/")
+    page.wait_for_selector("body[data-buildings-loaded='2']")
+    assert "2 栋楼" in page.inner_text("#map-status")
+    screenshot(page, "01-map")
+
+    # building 1's footprint is plan (0,0)-(40,12) m, placed at 117.02E 36.66N, 1 m = 1e-5 deg
+    _click_latlng(page, 36.66006, 117.0202)
+    popup = page.wait_for_selector(".building-popup")
+    assert "1号办公楼" in popup.inner_text()
+    assert "已导入平面图 3 层" in popup.inner_text()
+    screenshot(page, "02-building-popup")
+    page.click(".building-popup a.open-building")
+
+    page.wait_for_selector("body[data-rooms-loaded='3']")
+    assert page.url.endswith(f"/buildings/{city.building_id}")
+    floors = page.locator("#floor-list .floor-name").all_inner_texts()
+    assert floors == ["B1", "1F", "2F", "3F", "4F", "5F"]
+    assert page.locator("#floor-list .no-plan").count() == 3  # B1 has a row, 2F/5F only a count
+    labels = page.locator(".room-label:not(.hidden)").all_inner_texts()
+    assert sorted(label.split("\n")[0] for label in labels) == ["101", "102", "103"]
+    assert any("24.00" in label for label in labels)
+    screenshot(page, "03-floor-1F")
+
+    page.click("#floor-list a:has-text('3F')")
+    page.wait_for_selector("body[data-rooms-loaded='2']")
+    _click_latlng(page, 2.0, 2.5)  # room 301, plan (0,0)-(5,4)
+    page.wait_for_selector(f"#room-card[data-room-id='{city.script_room_id}']")
+    card = page.inner_text("#room-card")
+    assert SCRIPT_NAME in card  # shown as text, not run
+    assert "闲置" in card
+    screenshot(page, "04-room-card-301")
+
+    page.click("#floor-list a:has-text('4F')")
+    page.wait_for_selector("body[data-rooms-loaded='300']")
+    assert page.locator(".room-label").count() == 300
+    screenshot(page, "05-floor-300-rooms")
+    page.click("input[value='status']")
+    assert page.locator("[data-legend='status']").is_visible()
+    assert not page.locator("[data-legend='use']").is_visible()
+
+    assert problems == []
+
+
+def test_room_card_shows_occupants_and_history(browser_page, city: City, big_floor_id: int):
+    page, base_url, problems = browser_page
+    page.goto(f"{base_url}/buildings/{city.building_id}?floor={city.floor_1f_id}")
+    page.wait_for_selector("body[data-rooms-loaded='3']")
+    _click_latlng(page, 2.0, 3.0)  # room 101
+    page.wait_for_selector(f"#room-card[data-room-id='{city.office_id}']")
+    card = page.inner_text("#room-card")
+    assert "张三" in card and "正局(处)级" in card
+    assert "李四" in card and "2022-03-01" in card
+    assert "24.00 m²" in card
+    page.click("#room-card a")
+    page.wait_for_url(f"**/rooms/{city.office_id}")
+    assert "局长办公室" in page.inner_text("h1")
+
+    page.goto(f"{base_url}/buildings/{city.building_id}?floor={city.floor_1f_id}&lang=en")
+    page.wait_for_selector("body[data-rooms-loaded='3']")
+    assert "3 rooms" in page.inner_text("#floor-status")
+    screenshot(page, "06-floor-1F-english")
+    assert problems == []
