@@ -12,6 +12,7 @@ import hashlib
 import io
 import logging
 import math
+import sys
 from collections import Counter
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -508,7 +509,7 @@ class _Extractor:
         layer = str(dxf.get("layer", "0") or "0")
         if inherited_layer is not None and layer == "0":
             layer = inherited_layer
-        layer = clean_text(layer) or "0"
+        layer = sys.intern(clean_text(layer) or "0")  # one string per layer, not per entity
         handle = self._handle(entity, handle_path)
         try:
             if dxftype == "INSERT":
