@@ -254,9 +254,172 @@ def _register_feature_commands(group: click.Group) -> None:
     from web.commands import serve
 
     group.add_command(serve)
+    from gis_app.analysis.commands import register as register_analysis_commands
+    from gis_app.reports.commands import report
+
+    register_analysis_commands(group)
+    group.add_command(report)
 
 
 _register_feature_commands(root)
+
+
+# -- demo ------------------------------------------------------------------------------------
+
+DEMO_ROLES = (
+    ("surveyor", "demo-surveyor", "测绘员 张工", "region"),
+    ("agency_manager", "demo-agency", "市财政局 办公室主任", "agency"),
+    ("bureau_manager", "demo-bureau", "市机关事务管理局 王科长", "region"),
+    ("planner", "demo-planner", "规划调剂 李工", "region"),
+    ("admin", "demo-admin", "系统管理员", None),
+)
+DEMO_CITY = "371800000000"
+DEMO_AGENCY = "明湖市财政局"
+SURVEY_PARTIES = (
+    ("surveyor", "测绘员 张工"),
+    ("agency", "使用单位 李处长"),
+    ("bureau", "机管局 王科长"),
+)
+
+
+@root.command()
+@click.option("--serve/--no-serve", default=True, help="Serve the web UI afterwards.")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Reference date of the sample's history (default today).",
+)
+@click.pass_context
+def demo(ctx: click.Context, serve: bool, as_of: object) -> None:
+    """Start the private database, load the sample city through the import commands, serve.
+
+    The sample (明湖市: compounds, buildings, surveyed floors as DXF, a roster of 300+ people)
+    is generated into var/sample and loaded only once; later runs reuse it.
+    """
+    settings: Settings = ctx.obj
+    from sqlalchemy import func
+    from sqlalchemy import select
+
+    from gis_app import models
+    from gis_app.db import session_scope
+
+    with session_scope(settings) as session:
+        loaded = session.scalar(select(func.count()).select_from(models.Compound))
+    if loaded:
+        click.echo(f"sample data already loaded ({loaded} compounds): reusing it")
+    else:
+        _load_sample(settings, as_of.date() if as_of else None)  # type: ignore[attr-defined]
+    for line in _demo_logins(settings):
+        click.echo(line)
+    if serve:
+        ctx.invoke(root.commands["serve"])
+
+
+def _load_sample(settings: Settings, as_of: object) -> None:
+    """Generate the sample files and feed them to the same commands a user would run."""
+    import hashlib
+    import shutil
+
+    from sqlalchemy import select
+
+    from gis_app import models
+    from gis_app import sampledata
+    from gis_app.db import session_scope
+
+    out = settings.var_dir / "sample"
+    shutil.rmtree(out, ignore_errors=True)
+    manifest = sampledata.generate(out, as_of=as_of)  # type: ignore[arg-type]
+    click.echo(f"sample city generated in {out} (as of {manifest['as_of']})")
+    _run(settings, "regions", "import", str(out / "regions.csv"), "--as", "demo")
+    _run(settings, "footprints", "import", str(out / "compounds.geojson"), "--as", "demo")
+    _run(settings, "footprints", "import", str(out / "buildings.gpkg"), "--as", "demo")
+    with session_scope(settings) as session:
+        building_ids = dict(session.execute(select(models.Building.code, models.Building.id)).all())
+    with click.progressbar(manifest["floors"], label="surveyed floors", file=sys.stderr) as floors:
+        for floor in floors:
+            path = out / floor["file"]
+            building_id = building_ids[floor["building"]]
+            _run(
+                settings,
+                "survey",
+                "import",
+                str(path),
+                "--building",
+                str(building_id),
+                "--floor",
+                floor["floor"],
+                "--as",
+                SURVEY_PARTIES[0][1],
+            )
+            sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+            with session_scope(settings) as session:
+                batch_id = session.scalar(
+                    select(models.SurveyBatch.id)
+                    .where(
+                        models.SurveyBatch.sha256 == sha256,
+                        models.SurveyBatch.building_id == building_id,
+                    )
+                    .order_by(models.SurveyBatch.id.desc())
+                )
+            for party, person in SURVEY_PARTIES:
+                _run(settings, "survey", "confirm", str(batch_id), "--party", party, "--as", person)
+    _run(settings, "roster", "import", str(out / "roster.xlsx"), "--as", "demo")
+    _create_demo_users(settings)
+
+
+def _run(settings: Settings, *args: str) -> None:
+    """Invoke a gis-app command in this process; a failure stops the demo with its exit code."""
+    import contextlib
+    import io
+
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured):
+        code = root.main(list(args), prog_name="gis-app", obj=settings, standalone_mode=False)
+    if code not in (None, 0):
+        click.echo(captured.getvalue(), err=True)
+        raise click.ClickException(f"`gis-app {' '.join(args[:2])}` failed with exit code {code}")
+    LOGGER.info("gis-app %s: ok", " ".join(args[:2]))
+
+
+def _create_demo_users(settings: Settings) -> None:
+    """One login per role, passwords kept in var/demo-logins.txt (readable by root only)."""
+    from sqlalchemy import select
+
+    from gis_app import models
+    from gis_app.db import session_scope
+
+    lines = []
+    with session_scope(settings) as session:
+        agency_id = session.scalar(
+            select(models.Agency.id).where(models.Agency.name == DEMO_AGENCY)
+        )
+        for role, username, display_name, jurisdiction in DEMO_ROLES:
+            password = accounts.generate_password()
+            grant = accounts.RoleGrant(
+                role,
+                region_code=DEMO_CITY if jurisdiction == "region" else None,
+                agency_id=agency_id if jurisdiction == "agency" else None,
+            )
+            accounts.create_user(
+                session,
+                username=username,
+                display_name=display_name,
+                password=password,
+                grants=[grant],
+                actor="demo",
+            )
+            lines.append(f"{accounts.ROLES[role]:10} {username:15} {password}")
+    logins = settings.var_dir / "demo-logins.txt"
+    logins.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    logins.chmod(0o600)
+
+
+def _demo_logins(settings: Settings) -> list[str]:
+    logins = settings.var_dir / "demo-logins.txt"
+    if not logins.is_file():
+        return []
+    return ["demo logins (role, user, password):", *logins.read_text(encoding="utf-8").splitlines()]
 
 
 def main() -> None:
