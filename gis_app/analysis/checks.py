@@ -26,7 +26,7 @@ from gis_app.analysis.sql import PRELUDE
 from gis_app.standards.store import legacy_matches
 from gis_app.vocab import RoomUse
 
-__all__ = ["CHECKS", "gk3_zone"]
+__all__ = ["CHECKS", "PROVINCE_LEADERS", "SUITE_CTES", "gk3_zone"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def _person_subject(row: Any) -> dict[str, Any]:
 
 # -- rules 3 and 5: a leader's suite -----------------------------------------------------------
 
-_SUITES = """
+SUITE_CTES = """
 , suite AS (
     SELECT pr.* FROM person_rooms pr JOIN scoped_person sp ON sp.id = pr.person_id
     WHERE pr.part IS NOT NULL AND pr.n = 1
@@ -102,6 +102,13 @@ counted AS (
              THEN greatest(j.toilet - :toilet_cap, 0) ELSE j.toilet END AS toilet_counted
     FROM judged j
 )
+"""
+"""People with a private suite (office + rest room + toilet + private meeting room) and what
+counts against their limit. Parameters: the context's plus ``:province_leaders``."""
+
+_SUITES = (
+    SUITE_CTES
+    + """
 SELECT c.*, c.office + c.rest + c.meeting + c.toilet_counted AS total
 FROM counted c
 WHERE (c.limit_m2 IS NOT NULL
@@ -110,6 +117,7 @@ WHERE (c.limit_m2 IS NOT NULL
        AND (NOT c.toilet_eligible OR round((c.toilet - :toilet_cap)::numeric, 2) > 0))
 ORDER BY c.id
 """
+)
 
 
 def check_suites(session: Session, ctx: Context) -> list[FindingDraft]:

@@ -16,6 +16,7 @@ from gis_app.standards.models import StandardVersion
 from gis_app.standards.store import active_version
 
 __all__ = [
+    "PREFIX_LENGTH",
     "RULE_TITLES",
     "AnalysisError",
     "Context",

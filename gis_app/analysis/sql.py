@@ -27,8 +27,9 @@ def _norm(expr: str) -> str:
 ROOM_REF_SQL = """jsonb_build_object(
     'room_id', r.id, 'building_id', b.id, 'building', b.name, 'building_code', b.code,
     'floor', f.name, 'number', r.number, 'name', r.name, 'use', r.use_category,
-    'subtype', r.use_subtype, 'area', round(r.usable_area_m2::numeric, 2))"""
-"""Evidence for one room (aliases r, f, b)."""
+    'subtype', r.use_subtype, 'area', round(r.usable_area_m2::numeric, 2),
+    'address', c.address)"""
+"""Evidence for one room (aliases r, f, b, c = its compound)."""
 
 ROOM_SCOPE_SQL = """(
     coalesce(ra.region_code, c.region_code, '') LIKE :pattern
@@ -105,6 +106,7 @@ person_rooms AS (
     JOIN room r ON r.id = occ.room_id AND r.retired_at IS NULL
     JOIN floor f ON f.id = r.floor_id
     JOIN building b ON b.id = f.building_id
+    LEFT JOIN compound c ON c.id = b.compound_id
     JOIN room_n rn ON rn.room_id = r.id
 ),
 scoped_person AS (
