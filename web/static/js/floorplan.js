@@ -43,7 +43,7 @@
 
   function label(p) {
     const [x, y] = p.label_point;
-    const html = el("div", {}, [el("b", {}, [p.number || ""]), area(p.usable_area_m2)]);
+    const html = el("div", {}, [el("b", {}, [p.number || ""]), area(p.usable_area_m2) + " m²"]);
     return L.marker([y, x], {
       icon: L.divIcon({ className: "room-label", html: html, iconSize: null }),
       interactive: false,
@@ -51,25 +51,42 @@
     });
   }
 
+  /* Does a room of size [w, h] metres hold its label at this many pixels per metre? */
+  function fits(size, scale) {
+    return size[0] * scale >= 52 && size[1] * scale >= 26;
+  }
+
   function onEachRoom(feature, layer) {
     const p = feature.properties;
     layer.bindTooltip(() => tooltip(p), { sticky: true, className: "room-tooltip" });
     layer.on("click", () => select(layer, p.id));
-    const marker = label(p).addTo(map);
-    labels.push([layer, marker]);
   }
 
   const rooms = L.geoJSON(null, { style: styleFor, onEachFeature: onEachRoom }).addTo(map);
 
-  /* A label is shown only where it fits inside its room at the current zoom. */
-  function fitLabels() {
-    labels.forEach(([layer, marker]) => {
+  const labelLayer = L.layerGroup().addTo(map);
+
+  function pixelsPerMetre() {
+    return map.options.crs.scale(map.getZoom());
+  }
+
+  function collectLabels() {
+    rooms.eachLayer((layer) => {
       const b = layer.getBounds();
-      const ne = map.latLngToLayerPoint(b.getNorthEast());
-      const sw = map.latLngToLayerPoint(b.getSouthWest());
-      const fits = Math.abs(ne.x - sw.x) >= 40 && Math.abs(ne.y - sw.y) >= 24;
-      const node = marker.getElement();
-      if (node) node.classList.toggle("hidden", !fits);
+      const size = [b.getEast() - b.getWest(), b.getNorth() - b.getSouth()];
+      labels.push({ props: layer.feature.properties, size: size, marker: null });
+    });
+  }
+
+  /* A label is shown only where it fits inside its room at the current zoom; it is made
+     the first time it fits, so a zoomed-out floor of many rooms costs no label elements. */
+  function fitLabels() {
+    const scale = pixelsPerMetre();
+    labels.forEach((entry) => {
+      const show = fits(entry.size, scale);
+      if (show && !entry.marker) entry.marker = label(entry.props).addTo(labelLayer);
+      const node = entry.marker && entry.marker.getElement();
+      if (node) node.classList.toggle("hidden", !show);
     });
   }
 
@@ -143,8 +160,10 @@
       const total = fc.features.reduce((sum, f) => sum + f.properties.usable_area_m2, 0);
       statusLine.textContent = t("floor_summary", { count: fc.numberReturned, area: area(total) });
       if (fc.numberReturned) map.fitBounds(rooms.getBounds(), { padding: [16, 16], animate: false });
-      map.on("zoomend", fitLabels);
+      collectLabels();
       fitLabels();
+      map.on("zoomend", fitLabels);
+      performance.mark("rooms-drawn");
       document.body.dataset.roomsLoaded = String(fc.numberReturned);
     })
     .catch((err) => {
