@@ -29,7 +29,7 @@ Vertex = tuple[float, float, float]
 """(x, y, bulge) in drawing units; bulge 0 for a straight segment to the next vertex."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outline:
     """A polyline that may enclose a room (LWPOLYLINE/POLYLINE, or a closed curve)."""
 
@@ -44,7 +44,7 @@ class Outline:
     """Names of the INSERTed blocks it came through, outermost first (empty at top level)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HatchBoundary:
     """One HATCH: its boundary loops (each a closed vertex ring), outer and holes not yet sorted."""
 
@@ -54,7 +54,7 @@ class HatchBoundary:
     block_path: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineWork:
     """An open line or polyline (walls, doors); used to build rooms when no outlines exist."""
 
@@ -64,7 +64,7 @@ class LineWork:
     block_path: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Label:
     """A text in the drawing, already decoded and stripped of MTEXT formatting codes."""
 

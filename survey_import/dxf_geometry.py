@@ -107,7 +107,8 @@ def transform_bulged(
 ) -> tuple[tuple[float, float, float], ...]:
     """OCS/block vertices with bulges -> WCS vertices, bulges kept when the transform allows."""
     if planar.matrix is None:
-        return tuple((float(x), float(y), float(b)) for x, y, b in points)
+        # A literal 0.0 is one shared object; straight segments are most of a drawing.
+        return tuple((float(x), float(y), float(b) if b else 0.0) for x, y, b in points)
     if planar.similar:
         sign = -1.0 if planar.flips else 1.0
         return tuple((*planar.point(x, y, z), sign * float(b) if b else 0.0) for x, y, b in points)

@@ -593,6 +593,7 @@ class _Extractor:
             self._expansion_limit(handle)
             return
         child_handles = tuple(handle.split("/"))
+        child_path = (*block_path, name)  # shared by every child: big drawings hold millions
         for placement in _placements(insert, row_count, col_count):
             inner = _insert_matrix(placement, base)
             full = inner if matrix is None else inner @ matrix
@@ -603,7 +604,7 @@ class _Extractor:
                 if self._virtual > MAX_VIRTUAL_ENTITIES:
                     self._expansion_limit(handle)
                     return
-                self._visit(child, full, (*block_path, name), child_handles, layer)
+                self._visit(child, full, child_path, child_handles, layer)
 
     def _expansion_limit(self, handle: str) -> None:
         if not self._limit_reported:
