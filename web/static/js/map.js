@@ -9,10 +9,20 @@
   const compounds = L.geoJSON(null, { onEachFeature: compoundPopup }).addTo(map);
   const buildings = L.geoJSON(null, { onEachFeature: buildingPopup }).addTo(map);
   let inFlight = null;
+  let namesShown = false;
   if (map.attributionControl) map.attributionControl.setPrefix(false);
+
+  const NAMED_COMPOUNDS_MAX = 200; /* beyond that, names would only cover each other */
 
   function compoundPopup(feature, layer) {
     const p = feature.properties;
+    if (namesShown) {
+      layer.bindTooltip(() => el("span", {}, [p.name]), {
+        permanent: true,
+        direction: "top",
+        className: "compound-label",
+      });
+    }
     layer.bindPopup(() =>
       el("div", { className: "popup" }, [
         el("strong", {}, [p.name]),
@@ -52,6 +62,7 @@
       fetchJSON(cfg.buildings_url + query, { signal: inFlight.signal }),
     ])
       .then(([c, bl]) => {
+        namesShown = c.numberReturned <= NAMED_COMPOUNDS_MAX;
         refill(compounds, c);
         refill(buildings, bl);
         let text = t("shown", { compounds: c.numberReturned, buildings: bl.numberReturned });
