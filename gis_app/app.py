@@ -17,6 +17,7 @@ from flask import Flask
 from gis_app.config import Settings
 from gis_app.db import open_database
 from web import assets
+from web import converters
 from web import database
 from web import errors
 from web import i18n
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_assets(app)
     register_database(app, settings)
     register_i18n(app, settings)
+    register_routing(app)
     register_blueprints(app)
     register_errorhandlers(app)
     return app
@@ -70,6 +72,10 @@ def register_database(app: Flask, settings: Settings) -> None:
 
 def register_i18n(app: Flask, settings: Settings) -> None:
     i18n.init_app(app, settings.language)
+
+
+def register_routing(app: Flask) -> None:
+    converters.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -13,6 +13,7 @@ from flask import request
 from werkzeug.exceptions import HTTPException
 
 from layers.base import LayerError
+from web.converters import MAX_ID
 from web.i18n import MESSAGES
 from web.i18n import translate
 
@@ -30,7 +31,7 @@ def integer_arg(name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_ID:
         raise ParameterError(
             "bad_integer", f"{name} must be a positive whole number", name=name, value=raw
         )

@@ -128,6 +128,8 @@ def test_building_record(client, city):
         ("/api/rooms/9999", 404, "room_not_found", "房间 9999 不存在"),
         ("/api/buildings/9999", 404, "building_not_found", "楼栋 9999 不存在"),
         ("/api/nothing", 404, "not_found", "不存在"),
+        ("/api/rooms/99999999999999999999", 404, "not_found", "不存在"),
+        ("/api/layers/rooms?floor=2147483648", 400, "bad_integer", "floor 参数必须是正整数"),
     ],
 )
 def test_errors_are_json_with_a_clear_message(client, city, url, status, code, text):

@@ -84,7 +84,7 @@ def test_building_without_any_plan_says_so(client, city):
     assert "floorplan.js" not in html
 
 
-@pytest.mark.parametrize("value", ["abc", "0", "-1", "1.5", "%3Cscript%3E"])
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "1.5", "%3Cscript%3E", "99999999999", "١"])
 def test_bad_floor_parameter_is_a_400_in_chinese(client, city, value):
     response = client.get(f"/buildings/{city.building_id}?floor={value}")
     assert response.status_code == 400
@@ -100,7 +100,8 @@ def test_floor_of_another_building_is_a_404(client, city):
 
 
 @pytest.mark.parametrize(
-    "path", ["/buildings/9999", "/rooms/9999", "/no/such/page", "/buildings/x"]
+    "path",
+    ["/buildings/9999", "/rooms/9999", "/no/such/page", "/buildings/x", "/rooms/99999999999"],
 )
 def test_not_found_pages_are_in_chinese(client, path):
     response = client.get(path)

@@ -35,7 +35,7 @@ def layer(name: str) -> Response:
     )
 
 
-@bp.get("/floors/<int:floor_id>/rooms")
+@bp.get("/floors/<id:floor_id>/rooms")
 def floor_rooms(floor_id: int) -> Response:
     """The rooms of a floor, in the plan frame (metres) by default or ``?frame=map``."""
     provider = get_provider("rooms", frame=request.args.get("frame", "plan"))
@@ -49,11 +49,11 @@ def floor_rooms(floor_id: int) -> Response:
     )
 
 
-@bp.get("/buildings/<int:building_id>")
+@bp.get("/buildings/<id:building_id>")
 def building(building_id: int) -> Response:
     return jsonify(building_summary(get_session(), building_id))
 
 
-@bp.get("/rooms/<int:room_id>")
+@bp.get("/rooms/<id:room_id>")
 def room(room_id: int) -> Response:
     return jsonify(room_card(get_session(), room_id))

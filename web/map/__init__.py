@@ -41,7 +41,7 @@ def index() -> str:
     )
 
 
-@bp.get("/buildings/<int:building_id>")
+@bp.get("/buildings/<id:building_id>")
 def building(building_id: int) -> str:
     """A building's floors (``?floor=ID`` picks one) and the selected floor's plan."""
     summary = building_summary(get_session(), building_id)
@@ -86,6 +86,6 @@ def _default_floor(with_plan: list[dict]) -> dict | None:
     return (above or with_plan or [None])[0]
 
 
-@bp.get("/rooms/<int:room_id>")
+@bp.get("/rooms/<id:room_id>")
 def room(room_id: int) -> str:
     return render_template("map/room.html", room=room_card(get_session(), room_id))
