@@ -131,6 +131,7 @@ def check_suites(session: Session, ctx: Context) -> list[FindingDraft]:
             "rest_room": r2(row["rest"]),
             "toilet": r2(row["toilet"]),
             "meeting_room": r2(row["meeting"]),
+            "total_toilet_excluded": r2(row["office"] + row["rest"] + row["meeting"]),
         }
         common = _person_subject(row)
         limit = row["limit_m2"]
@@ -187,7 +188,8 @@ def check_suites(session: Session, ctx: Context) -> list[FindingDraft]:
                         "limit": r2(limit),
                         "toilet_eligible": eligible,
                         "toilet_cap": r2(cap),
-                        "excess": r2(excess),
+                        "toilet_excess": r2(excess),
+                        "excess": r2(max(0.0, total - limit)) if limit is not None else None,
                     },
                     evidence=evidence(ctx, 5, person=who, rooms=row["rooms"]),
                     **common,
@@ -304,7 +306,9 @@ def check_offices(session: Session, ctx: Context) -> list[FindingDraft]:
             "total": r2(row["area"]),
             "limit": r2(row["limit_m2"]),
             "concurrent_agency": row["concurrent_agency"],
-            "concurrent_approved": row["concurrent_approved"],
+            "concurrent_approved": row["concurrent_approved"]
+            if row["concurrent_agency"] or row["concurrent_post"]
+            else None,
         }
         ended = row["holds_concurrent"] and row["vacate_by"] is not None
         ended = ended and row["vacate_by"] < ctx.as_of
@@ -533,7 +537,7 @@ _IDLE = """
 , idle AS (
     SELECT sr.*,
         CASE WHEN sr.status = '闲置' THEN coalesce(sr.status_since, last_end.d)
-             ELSE coalesce(last_end.d, sr.status_since) END AS idle_since
+             ELSE greatest(last_end.d, sr.status_since) END AS idle_since
     FROM scoped_room sr
     LEFT JOIN LATERAL (
         SELECT max(o.valid_to) AS d FROM occupancy o
@@ -551,8 +555,9 @@ ORDER BY idle.id
 
 
 def check_idle(session: Session, ctx: Context) -> list[FindingDraft]:
-    """Rule 13: office or service space idle for the threshold (6 months by default) or longer,
-    "idle since" taken from the status date or the occupancy history."""
+    """Rule 13: office or service space idle for the threshold (6 months by default) or longer.
+    A room marked 闲置 is idle since its status date; an office 在用 with nobody in it since the
+    later of its last occupant leaving and its (re)assignment."""
     out = []
     for row in _rows(session, ctx, _IDLE):
         since = row["idle_since"]

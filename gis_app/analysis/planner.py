@@ -72,6 +72,7 @@ WHERE r.retired_at IS NULL AND r.use_category = '办公室' AND r.status IN ('�
                   AND (o.valid_to IS NULL OR o.valid_to > :as_of))
   AND coalesce(ra.region_code, c.region_code, '') LIKE :pattern
   AND NOT (r.id = ANY(:taken))
+  AND NOT (:other_agencies_only AND r.agency_id IS NOT DISTINCT FROM :agency_id)
   AND r.usable_area_m2 <= :need + :tolerance
 ORDER BY same_compound DESC, distance_m ASC NULLS LAST, :need - r.usable_area_m2, r.id
 LIMIT 1
@@ -79,8 +80,10 @@ LIMIT 1
 
 
 def _candidate(
-    session: Session, ctx: Context, agency_id: int, need: float, taken: list[int]
+    session: Session, ctx: Context, agency_id: int, need: float, taken: list[int], *, kind: str
 ) -> Any:
+    """The best idle room for an agency's need; an agency short of space is only offered
+    rooms of others (its own idle rooms already count in its actual area)."""
     return (
         session.execute(
             text(_CANDIDATE),
@@ -91,6 +94,7 @@ def _candidate(
                 "as_of": ctx.as_of,
                 "pattern": ctx.pattern,
                 "tolerance": FIT_TOLERANCE,
+                "other_agencies_only": kind == "room_to_agency",
             },
         )
         .mappings()
@@ -116,7 +120,7 @@ def _propose(session: Session, ctx: Context, province: str) -> list[ScenarioMove
     taken: list[int] = []
 
     def add(kind: str, agency_id: int, person_id: int | None, need: float) -> bool:
-        candidate = _candidate(session, ctx, agency_id, need, taken)
+        candidate = _candidate(session, ctx, agency_id, need, taken, kind=kind)
         if candidate is None:
             return False
         taken.append(candidate["id"])

@@ -264,7 +264,7 @@ _IDLE_LIST = (
     + """
 SELECT sr.*, c.address,
     CASE WHEN sr.status = '闲置' THEN coalesce(sr.status_since, le.d)
-         ELSE coalesce(le.d, sr.status_since) END AS idle_since
+         ELSE greatest(le.d, sr.status_since) END AS idle_since
 FROM scoped_room sr
 LEFT JOIN compound c ON c.id = sr.compound_id
 LEFT JOIN LATERAL (SELECT max(o.valid_to) AS d FROM occupancy o

@@ -115,7 +115,7 @@ def test_an_eligible_toilet_counts_inside_the_limit_when_the_policy_says_so(worl
     assert over.figures["total"] == 44.0
     assert (over.figures["limit"], over.figures["excess"]) == (42.0, 2.0)
     cap = only(on, "toilet_over_cap")
-    assert cap.rule == 5 and cap.figures["excess"] == 2.0
+    assert cap.rule == 5 and cap.figures["toilet_excess"] == 2.0 and cap.excess_m2 == 2.0
 
     off = findings(world.session, toilet_inside_limit=False)
     # Only the 2 m² above the permitted 6 m² count: 36 + 2 = 38 ≤ 42
@@ -142,6 +142,8 @@ def test_a_toilet_in_a_deputy_bureau_heads_suite_is_a_finding(world, site):
     assert toilet.figures["toilet"] == 3.9
     assert toilet.figures["total"] == 16.86  # 12.96 + 3.9 ≤ 18: not over the area limit
     assert toilet.figures["toilet_eligible"] is False
+    assert (toilet.figures["toilet_excess"], toilet.figures["excess"]) == (3.9, 0.0)
+    assert toilet.figures["total_toilet_excluded"] == 12.96
     assert [f.kind for f in found] == ["toilet_not_eligible"]
 
 
@@ -321,6 +323,7 @@ def test_two_offices_without_a_concurrent_post(world, site):
     assert finding.figures["offices"] == 2
     assert sorted(finding.figures["areas"]) == [8.4, 15.12]
     assert finding.figures["total"] == 23.52 and finding.figures["limit"] == 24.0
+    assert finding.figures["concurrent_approved"] is None  # no concurrent post at all
 
 
 def test_an_approved_smaller_second_office_is_allowed_and_a_large_one_is_not(world, site):
@@ -534,3 +537,21 @@ def test_scope_by_region_and_agency(world, site):
     assert sorted(over()) == sorted([county_gov.id, other_gov.id])
     assert over(region_code="371821000000") == [other_gov.id]
     assert over(agency_id=county_gov.id) == [county_gov.id]
+
+
+def test_a_run_stores_its_findings_with_the_standard_version_and_policy(world, site):
+    from gis_app.analysis.run import run_analysis
+
+    gov = world.agency("湖滨区人民政府", staff={"县级正职": 1, "科级以下": 20})
+    head = world.person(gov, "张三", "县级正职")
+    world.occupy(head, world.room(site, "301", 8.0, 4.0, subtype="领导办公室", agency=gov))
+    settings = Settings(toilet_inside_limit=False)
+    ctx = build_context(world.session, settings, as_of=AS_OF, region_code="371802000000")
+    run = run_analysis(world.session, ctx, actor="test")
+
+    (stored,) = run.findings
+    assert (stored.rule, stored.kind, stored.person_id) == (3, "leader_over_standard", head.id)
+    assert stored.standard_version_id == ctx.version.id and stored.as_of == AS_OF
+    assert stored.province_code == "37" and stored.figures["excess"] == 2.0
+    assert run.parameters["toilet_inside_limit"] is False
+    assert run.summary["by_kind"] == {"3:leader_over_standard": 1}

@@ -83,6 +83,30 @@ def test_a_person_without_a_room_gets_the_nearest_fitting_idle_room(db_session):
     )
 
 
+def test_an_agency_short_of_its_entitlement_gets_an_idle_room(db_session):
+    world = World(db_session)
+    data = populate(world)
+    short = world.agency("湖滨区新设机构", staff={"科级以下": 2})  # A = 18 m², no rooms
+    ctx = build_context(db_session, Settings(), as_of=AS_OF, region_code="371802000000")
+    scenario = plan_reallocation(db_session, ctx, name="测试", actor="test")
+
+    (move,) = [m for m in scenario.moves if m.agency_id == short.id]
+    assert (move.kind, move.room_id) == ("room_to_agency", data["rooms"]["far_fit"].id)
+    assert move.need_m2 == 18.0 and move.from_agency_id != short.id
+    resolved = {r["figures"]["area"] for r in scenario.effect["resolved"]}
+    assert {8.7, 9.0} <= resolved
+    # The other short agency is offered the 12 m² room of another agency, never its own
+    (other,) = [m for m in scenario.moves if m.kind == "room_to_agency" and m.agency_id != short.id]
+    assert other.room_id == data["rooms"]["home_big"].id
+    assert other.from_agency_id == data["gov"].id
+    assert scenario.summary == {
+        "moves": 3,
+        "people_housed": 1,
+        "rooms_to_agencies": 2,
+        "area_m2": 29.7,
+    }
+
+
 def test_same_compound_is_preferred_to_distance(db_session):
     world = World(db_session)
     data = populate(world)
