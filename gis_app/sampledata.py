@@ -21,7 +21,8 @@ File formats (importers are written against these; keep them exact)
 ``buildings.gpkg``
     GeoPackage, one layer ``buildings``, EPSG:4548 (CGCS2000 3-degree Gauss-Kruger CM 117E,
     x = easting, y = northing). Columns ``编码`` (B01..), ``名称``, ``院落编码``, ``地上层数``,
-    ``地下层数``, ``建成年代``, ``建筑物分类`` (办公/技术业务/附属), ``权属`` (自有/租用).
+    ``地下层数``, ``建成年代``, ``建筑物分类`` (办公/技术业务/附属), ``权属`` (自有/租用),
+    ``权属证明`` (不动产权证号, or the lease agreement of a rented building).
     Some floors of a building are deliberately not drawn (plans missing); B08 has none.
 ``floors/<building code>_<floor name>.dxf``
     DXF R2018, ``$INSUNITS`` = 4 (mm), floor names as drawn ("B1", "1F", "2F", ...). Drawn in the
@@ -1151,6 +1152,13 @@ def _write_compounds(path: Path) -> list[dict[str, Any]]:
     return summary
 
 
+def _title_record(building: BuildingDef, index: int) -> str:
+    """The ownership certificate of an owned building, the lease agreement of a rented one."""
+    if building.tenure == Tenure.LEASED:
+        return f"明机管租〔{building.year + 10}〕{index}号"
+    return f"鲁({building.year + 1})明湖市不动产权第{index:07d}号"
+
+
 def _write_buildings(path: Path) -> None:
     rows = [
         {
@@ -1162,9 +1170,10 @@ def _write_buildings(path: Path) -> None:
             "建成年代": b.year,
             "建筑物分类": str(b.use),
             "权属": str(b.tenure),
+            "权属证明": _title_record(b, index),
             "geometry": building_footprint(b),
         }
-        for b in BUILDINGS
+        for index, b in enumerate(BUILDINGS, start=1)
     ]
     if path.exists():
         path.unlink()

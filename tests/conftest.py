@@ -119,6 +119,44 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def demo_settings(
+    pg_cluster: LocalCluster, template_db: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """A database loaded once per session by `gis-app demo --no-serve` (the sample city through
+    the real import commands); tests must only read it."""
+    from click.testing import CliRunner
+
+    from gis_app.cli import root
+    from gis_app.db import get_engine
+
+    name = f"gis_demo{os.getpid()}"
+    pg_cluster.ensure_database(name, template=template_db)
+    url = pg_cluster.url(name)
+    settings = Settings(
+        database_url=url,
+        var_dir=Path(tmp_path_factory.mktemp("demo")) / "var",
+        secret_key="test-secret-key",
+        testing=True,
+    )
+    settings.var_dir.mkdir(parents=True)
+    result = CliRunner().invoke(root, ["demo", "--no-serve"], obj=settings)
+    assert result.exit_code == 0, result.output
+    try:
+        yield settings
+    finally:
+        get_engine(url).dispose()
+        get_engine.cache_clear()
+        pg_cluster.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def demo_manifest(demo_settings: Settings) -> dict:
+    import json
+
+    return json.loads((demo_settings.var_dir / "sample" / "manifest.json").read_text("utf-8"))
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     import ezdxf
     import shapely

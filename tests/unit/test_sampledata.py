@@ -256,7 +256,8 @@ def test_plans_fit_their_footprints(
     frame = gpd.read_file(out / "buildings.gpkg", layer="buildings", engine="pyogrio")
     assert frame.crs.to_epsg() == 4548
     assert list(frame.columns[:-1]) == [
-        "编码", "名称", "院落编码", "地上层数", "地下层数", "建成年代", "建筑物分类", "权属"
+        "编码", "名称", "院落编码", "地上层数", "地下层数", "建成年代", "建筑物分类", "权属",
+        "权属证明",
     ]  # fmt: skip
     footprints = dict(zip(frame["编码"], frame.geometry, strict=True))
     assert all(400_000 < g.centroid.x < 600_000 for g in footprints.values())

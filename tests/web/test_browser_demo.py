@@ -1,0 +1,76 @@
+"""The demo in real Chromium: its map leads to the building pages with the sample floor plans."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import sync_playwright
+from sqlalchemy import create_engine
+from sqlalchemy import text
+
+from gis_app.app import create_app
+from gis_app.config import Settings
+from tests.web.browser import CHROMIUM_ARGS
+from tests.web.browser import chromium_path
+from tests.web.browser import live_server
+from tests.web.browser import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _query(settings: Settings, sql: str, **params: object) -> list:
+    engine = create_engine(settings.database_url or "")
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql), params).all()
+    finally:
+        engine.dispose()
+
+
+def test_the_demo_map_leads_to_the_sample_floor_plans(demo_settings, demo_manifest):
+    (building_id, lat, lng), *_ = _query(
+        demo_settings,
+        """SELECT b.id, ST_Y(ST_PointOnSurface(b.footprint)), ST_X(ST_PointOnSurface(b.footprint))
+           FROM building b WHERE b.code = 'B03'""",
+    )
+    floor_3f = next(
+        f for f in demo_manifest["floors"] if (f["building"], f["floor"]) == ("B03", "3F")
+    )
+    numbers = {room["number"] for room in floor_3f["rooms"] if room["number"]}
+    app = create_app(demo_settings)
+    with live_server(app) as base_url, sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(base_url + "/")
+            page.wait_for_selector(
+                f"body[data-buildings-loaded='{len(demo_manifest['buildings'])}']"
+            )
+            screenshot(page, "demo-01-map")
+            x, y = page.evaluate(
+                """([lat, lng]) => {
+                    const cfg = JSON.parse(document.getElementById("page-config").textContent);
+                    const map = window[cfg.map_name];
+                    map.setView([lat, lng], 18);
+                    const p = map.latLngToContainerPoint([lat, lng]);
+                    const r = map.getContainer().getBoundingClientRect();
+                    return [r.left + p.x, r.top + p.y];
+                }""",
+                [lat, lng],
+            )
+            page.wait_for_timeout(300)
+            page.mouse.click(x, y)
+            popup = page.wait_for_selector(".building-popup")
+            assert "3号办公楼" in popup.inner_text() or "B03" in popup.inner_text()
+            page.click(".building-popup a.open-building")
+            page.wait_for_url(f"**/buildings/{building_id}**")
+            page.click("#floor-list a:has-text('3F')")
+            page.wait_for_selector(f"body[data-rooms-loaded='{floor_3f['room_count']}']")
+            labels = page.locator(".room-label").all_inner_texts()
+            shown = {label.split("\n")[0] for label in labels}
+            assert numbers <= shown
+            assert all(label.rstrip().endswith("m²") for label in labels)
+            screenshot(page, "demo-02-floor-B03-3F")
+        finally:
+            browser.close()
