@@ -47,12 +47,18 @@ system-deps:
 	  $(SUDO) $(APT_ENV) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# Chromium for the browser tests, and a CJK font so their screenshots show the Chinese UI.
 browser-deps:
 	@if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then \
 	  echo "installing: chromium"; \
 	  $(MAKE) --no-print-directory var/.apt-updated && \
 	  ( $(SUDO) $(APT_ENV) apt-get install -y -qq chromium >/dev/null 2>&1 || \
 	    $(SUDO) $(APT_ENV) apt-get install -y -qq chromium-browser >/dev/null ); \
+	fi
+	@if ! fc-list 2>/dev/null | grep -qi -e "wenquanyi" -e "noto sans cjk"; then \
+	  echo "installing: fonts-wqy-zenhei"; \
+	  $(MAKE) --no-print-directory var/.apt-updated && \
+	  $(SUDO) $(APT_ENV) apt-get install -y -qq fonts-wqy-zenhei >/dev/null; \
 	fi
 
 # -- Python ------------------------------------------------------------------------------------
