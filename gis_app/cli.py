@@ -334,19 +334,16 @@ def _load_sample(settings: Settings, as_of: object) -> None:
     _run(settings, "regions", "import", str(out / "regions.csv"), "--as", "demo")
     _run(settings, "footprints", "import", str(out / "compounds.geojson"), "--as", "demo")
     _run(settings, "footprints", "import", str(out / "buildings.gpkg"), "--as", "demo")
-    with session_scope(settings) as session:
-        building_ids = dict(session.execute(select(models.Building.code, models.Building.id)).all())
     with click.progressbar(manifest["floors"], label="surveyed floors", file=sys.stderr) as floors:
         for floor in floors:
             path = out / floor["file"]
-            building_id = building_ids[floor["building"]]
             _run(
                 settings,
                 "survey",
                 "import",
                 str(path),
                 "--building",
-                str(building_id),
+                floor["building"],
                 "--floor",
                 floor["floor"],
                 "--as",
@@ -356,9 +353,10 @@ def _load_sample(settings: Settings, as_of: object) -> None:
             with session_scope(settings) as session:
                 batch_id = session.scalar(
                     select(models.SurveyBatch.id)
+                    .join(models.Building, models.Building.id == models.SurveyBatch.building_id)
                     .where(
                         models.SurveyBatch.sha256 == sha256,
-                        models.SurveyBatch.building_id == building_id,
+                        models.Building.code == floor["building"],
                     )
                     .order_by(models.SurveyBatch.id.desc())
                 )

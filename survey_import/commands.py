@@ -72,7 +72,7 @@ def survey() -> None:
 @click.option("--label-layer", "label_layers", multiple=True, help="标注图层（通配符，可重复）。")
 @click.option("--units", help="图纸单位（mm/cm/m/in/ft），覆盖图纸声明和自动推断。")
 @click.option("--encoding", help="文字编码（如 gbk、big5、cp932），覆盖 $DWGCODEPAGE。")
-@click.option("--building", "building_id", type=int, help="楼栋 ID（写入数据库时必填）。")
+@click.option("--building", "building_ref", help="楼栋 ID 或编码（写入数据库时必填）。")
 @click.option("--floor", "floor_name", help="楼层名称（如 3F、B1）；图中有多个楼层时可省略。")
 @click.option("--as", "actor", help="操作人（默认当前系统用户）。")
 @click.pass_context
@@ -86,7 +86,7 @@ def import_command(
     label_layers: tuple[str, ...],
     units: str | None,
     encoding: str | None,
-    building_id: int | None,
+    building_ref: str | None,
     floor_name: str | None,
     actor: str | None,
 ) -> None:
@@ -95,7 +95,7 @@ def import_command(
         logging.DEBUG if LOGGER.isEnabledFor(logging.DEBUG) else logging.ERROR
     )
     try:
-        _check_arguments(path, dry_run, profile, units, encoding, building_id)
+        _check_arguments(path, dry_run, profile, units, encoding, building_ref)
         options = SurveyOptions(
             profile=profile,
             room_layers=room_layers,
@@ -125,7 +125,7 @@ def import_command(
         return
 
     try:
-        outcome = _load(ctx, result, building_id, floor_name, path, actor)
+        outcome = _load(ctx, result, building_ref, floor_name, path, actor)
     except _Unusable as exc:
         _fail_unusable(fmt, exc.code, exc.message)
         return
@@ -144,7 +144,7 @@ def _check_arguments(
     profile: str | None,
     units: str | None,
     encoding: str | None,
-    building_id: int | None,
+    building_ref: str | None,
 ) -> None:
     if units is not None:
         try:
@@ -161,9 +161,10 @@ def _check_arguments(
             load_profile(profile)
         except ProfileError as exc:
             raise _Unusable("BAD_PROFILE", str(exc)) from exc
-    if not dry_run and building_id is None:
+    if not dry_run and not building_ref:
         raise _Unusable(
-            "BUILDING_REQUIRED", "写入数据库需要 --building ID（或使用 --dry-run 只做检查）"
+            "BUILDING_REQUIRED",
+            "写入数据库需要 --building（楼栋 ID 或编码），或使用 --dry-run 只做检查",
         )
     if not path.exists():
         raise _Unusable("FILE_NOT_FOUND", f"文件不存在：{path}")
@@ -226,7 +227,7 @@ def _fail_unusable(fmt: str, code: str, message: str) -> None:
 def _load(
     ctx: click.Context,
     result: SurveyResult,
-    building_id: int | None,
+    building_ref: str | None,
     floor_name: str | None,
     path: Path,
     actor: str | None,
@@ -235,19 +236,20 @@ def _load(
     from gis_app.db import session_scope
     from survey_import.load import LoadError
     from survey_import.load import load_survey
+    from survey_import.load import resolve_building
 
     settings = ctx.obj
     if settings is None:
         from gis_app.config import Settings
 
         settings = Settings.from_env()
-    assert building_id is not None  # checked by _check_arguments
+    assert building_ref is not None  # checked by _check_arguments
     try:
         with session_scope(settings) as session:
             return load_survey(
                 session,
                 result,
-                building_id=building_id,
+                building_id=resolve_building(session, building_ref),
                 floor_name=floor_name,
                 source_path=path,
                 actor=actor or _current_user(),

@@ -92,6 +92,17 @@ class LoadError(ValueError):
     """The survey cannot be loaded as asked; one line a user can act on. Nothing was written."""
 
 
+def resolve_building(session: Session, reference: str) -> int:
+    """The id of the building a user named by its id or its code (e.g. ``12`` or ``B03``)."""
+    reference = reference.strip()
+    if reference.isdigit():
+        return int(reference)
+    building_id = session.scalar(select(Building.id).where(Building.code == reference))
+    if building_id is None:
+        raise LoadError(f"楼栋编码 {reference} 不存在 (no building with that code)")
+    return building_id
+
+
 @dataclass
 class LoadOutcome:
     """What the import did: the draft batch (new, or the existing one for the same file)."""
@@ -132,8 +143,13 @@ def load_survey(
     floor_name: str | None,
     source_path: Path,
     actor: str,
+    transform: PlanTransform | None = None,
 ) -> LoadOutcome:
-    """Write the analysed drawing (``survey_import.pipeline.SurveyResult``) as a draft batch."""
+    """Write the analysed drawing (``survey_import.pipeline.SurveyResult``) as a draft batch.
+
+    ``transform`` (e.g. a control-point fit made in the web UI) georeferences the plan instead
+    of the drawing's GEODATA or the footprint fit.
+    """
     if result.report.has_errors:
         raise LoadError(
             f"图纸有 {len(result.report.errors)} 个错误，未导入；请修正后重新导入 "
@@ -155,6 +171,7 @@ def load_survey(
         source_info=_jsonable(source),
         source_path=source_path,
         actor=actor,
+        transform=transform,
     )
 
 
@@ -252,6 +269,7 @@ def load_floor_plan(
     source_info: dict[str, Any],
     source_path: Path | None,
     actor: str,
+    transform: PlanTransform | None = None,
 ) -> LoadOutcome:
     """Write one floor plan as a draft batch of ``building_id``, floor ``floor_name``."""
     building = session.get(Building, building_id)
@@ -326,6 +344,7 @@ def load_floor_plan(
         factor_to_m=factor_to_m,
         footprint=building.footprint,
         report=report,
+        transform=transform,
     )
     ids_by_handle = read_room_ids(source_path) if source_path is not None else {}
     matches = match_rooms(
@@ -506,9 +525,15 @@ def georeference_plan(
     factor_to_m: float | None,
     footprint: Any,
     report: ImportReport,
+    transform: PlanTransform | None = None,
 ) -> MapFrame:
     """The drawing's GEODATA when usable, else a rigid fit of the plan to the building footprint
-    (EPSG:4490) in its CGCS2000 3° Gauss-Krüger zone; no map frame when neither exists."""
+    (EPSG:4490) in its CGCS2000 3° Gauss-Krüger zone; no map frame when neither exists.
+    A ``transform`` given by the caller (control points) wins over both."""
+    if transform is not None:
+        frame = MapFrame(transform)
+        report.note(LoadCode.GEOREF, f"按控制点配准：{frame.describe()['summary']}")
+        return frame
     if georeference is not None and factor_to_m:
         try:
             frame = MapFrame(from_georeference(georeference, factor_to_m))

@@ -155,3 +155,15 @@ def test_a_failure_while_going_live_leaves_the_database_as_it_was(
     result = _run(settings, "confirm", str(batch_id), "--party", "bureau", "--as", "王科长")
     assert result.exit_code != 0
     assert _counts(database_url) == before
+
+
+def test_the_building_can_be_named_by_its_code(settings, tmp_path):
+    with session_scope(settings) as session:
+        building = add_building(session)
+        building.code = "B07"
+    plan = write_plan(tmp_path / "3f.dxf")
+    result = _run(settings, "import", str(plan), "--building", "B07", "--floor", "3F")
+    assert result.exit_code == 0, result.output
+    unknown = _run(settings, "import", str(plan), "--building", "B99", "--floor", "3F")
+    assert unknown.exit_code == 2
+    assert "楼栋编码 B99 不存在" in unknown.output
