@@ -17,12 +17,21 @@ from flask import Flask
 from gis_app.config import Settings
 from gis_app.db import open_database
 from web import assets
+from web import auth
 from web import converters
+from web import csrf
 from web import database
 from web import errors
 from web import i18n
+from web.admin import bp as admin_bp
 from web.api import bp as api_bp
+from web.dashboard import bp as dashboard_bp
 from web.map import bp as map_bp
+from web.planner import bp as planner_bp
+from web.reports import bp as reports_bp
+from web.search import bp as search_bp
+from web.survey import bp as survey_bp
+from web.survey.work import MAX_UPLOAD_BYTES
 
 __all__ = ["create_app"]
 
@@ -43,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_assets(app)
     register_database(app, settings)
     register_i18n(app, settings)
+    register_security(app)
     register_routing(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -57,6 +67,8 @@ def register_config(app: Flask, settings: Settings) -> None:
         PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=settings.session_minutes),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_REFRESH_EACH_REQUEST=True,
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES + 1024 * 1024,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -74,6 +86,12 @@ def register_i18n(app: Flask, settings: Settings) -> None:
     i18n.init_app(app, settings.language)
 
 
+def register_security(app: Flask) -> None:
+    """Login guard first (every later step sees ``g.user`` and ``g.scope``), then CSRF."""
+    auth.init_app(app)
+    csrf.init_app(app)
+
+
 def register_routing(app: Flask) -> None:
     converters.init_app(app)
 
@@ -81,6 +99,12 @@ def register_routing(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(map_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(survey_bp)
+    app.register_blueprint(planner_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(admin_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

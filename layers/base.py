@@ -17,6 +17,8 @@ from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
+from gis_app.accounts import Scope
+
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
@@ -157,8 +159,11 @@ class LayerProvider(abc.ABC):
         bbox: BBox | None = None,
         floor_id: int | None = None,
         limit: int = DEFAULT_LIMIT,
+        *,
+        scope: Scope,
     ) -> dict[str, Any]:
-        """Features intersecting ``bbox`` and/or on ``floor_id``, at most ``limit`` of them."""
+        """Features intersecting ``bbox`` and/or on ``floor_id``, at most ``limit`` of them,
+        of those ``scope`` (the user's jurisdiction) lets the user see."""
 
 
 def get_provider(name: str, **options: Any) -> LayerProvider:

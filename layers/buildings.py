@@ -8,11 +8,14 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gis_app.accounts import Scope
 from gis_app.models import MAP_SRID
 from gis_app.models import Building
 from gis_app.models import Compound
 from gis_app.models import Floor
 from gis_app.models import Room
+from gis_app.visibility import building_visible
+from gis_app.visibility import room_visible
 from layers.base import DEFAULT_LIMIT
 from layers.base import BBox
 from layers.base import LayerProvider
@@ -35,12 +38,18 @@ class BuildingsProvider(LayerProvider):
         bbox: BBox | None = None,
         floor_id: int | None = None,
         limit: int = DEFAULT_LIMIT,
+        *,
+        scope: Scope,
     ) -> dict[str, Any]:
         """Buildings with a footprint; with ``floor_id``, only the building of that floor."""
         plan_floors = (
             select(func.count(func.distinct(Room.floor_id)))
             .join(Floor, Floor.id == Room.floor_id)
-            .where(Floor.building_id == Building.id, Room.retired_at.is_(None))
+            .where(
+                Floor.building_id == Building.id,
+                Room.retired_at.is_(None),
+                room_visible(scope),
+            )
             .scalar_subquery()
         )
         stmt = (
@@ -57,7 +66,7 @@ class BuildingsProvider(LayerProvider):
                 as_geojson(Building.footprint, MAP_DECIMALS).label("geometry"),
             )
             .outerjoin(Compound, Compound.id == Building.compound_id)
-            .where(Building.footprint.is_not(None))
+            .where(Building.footprint.is_not(None), building_visible(scope))
         )
         if bbox is not None:
             stmt = stmt.where(intersects_bbox(Building.footprint, bbox, MAP_SRID))

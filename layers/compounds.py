@@ -8,9 +8,12 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gis_app.accounts import Scope
 from gis_app.models import MAP_SRID
 from gis_app.models import Building
 from gis_app.models import Compound
+from gis_app.visibility import building_visible
+from gis_app.visibility import compound_visible
 from layers.base import DEFAULT_LIMIT
 from layers.base import BBox
 from layers.base import LayerProvider
@@ -33,11 +36,13 @@ class CompoundsProvider(LayerProvider):
         bbox: BBox | None = None,
         floor_id: int | None = None,
         limit: int = DEFAULT_LIMIT,
+        *,
+        scope: Scope,
     ) -> dict[str, Any]:
         """Compounds with an outline; ``floor_id`` does not apply to this layer."""
         building_count = (
             select(func.count(Building.id))
-            .where(Building.compound_id == Compound.id)
+            .where(Building.compound_id == Compound.id, building_visible(scope))
             .scalar_subquery()
         )
         stmt = select(
@@ -47,7 +52,7 @@ class CompoundsProvider(LayerProvider):
             Compound.area_m2,
             building_count.label("building_count"),
             as_geojson(Compound.geom, MAP_DECIMALS).label("geometry"),
-        ).where(Compound.geom.is_not(None))
+        ).where(Compound.geom.is_not(None), compound_visible(scope))
         if bbox is not None:
             stmt = stmt.where(intersects_bbox(Compound.geom, bbox, MAP_SRID))
         rows = session.execute(stmt.order_by(Compound.id).limit(limit + 1)).all()

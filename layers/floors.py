@@ -8,9 +8,12 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gis_app.accounts import Scope
 from gis_app.models import MAP_SRID
 from gis_app.models import Floor
 from gis_app.models import Room
+from gis_app.visibility import floor_visible
+from gis_app.visibility import room_visible
 from layers.base import DEFAULT_LIMIT
 from layers.base import BBox
 from layers.base import FeatureNotFound
@@ -21,7 +24,15 @@ from layers.sql import as_geojson
 from layers.sql import feature
 from layers.sql import intersects_bbox
 
-__all__ = ["FloorsProvider"]
+__all__ = ["FloorsProvider", "floor_seen"]
+
+
+def floor_seen(session: Session, floor_id: int, scope: Scope) -> bool:
+    """Whether the floor exists and lies in a building the scope shows."""
+    return (
+        session.scalar(select(Floor.id).where(Floor.id == floor_id, floor_visible(scope)))
+        is not None
+    )
 
 
 class FloorsProvider(LayerProvider):
@@ -33,9 +44,11 @@ class FloorsProvider(LayerProvider):
         bbox: BBox | None = None,
         floor_id: int | None = None,
         limit: int = DEFAULT_LIMIT,
+        *,
+        scope: Scope,
     ) -> dict[str, Any]:
         """Floors that have live rooms; a floor without a georeference has a null geometry."""
-        if floor_id is not None and session.get(Floor, floor_id) is None:
+        if floor_id is not None and not floor_seen(session, floor_id, scope):
             raise FeatureNotFound("floor_not_found", f"no floor {floor_id}", id=floor_id)
         hull = func.ST_ConvexHull(func.ST_Collect(Room.map_geom))
         stmt = (
@@ -49,7 +62,7 @@ class FloorsProvider(LayerProvider):
                 as_geojson(hull, MAP_DECIMALS).label("geometry"),
             )
             .join(Room, Room.floor_id == Floor.id)
-            .where(Room.retired_at.is_(None))
+            .where(Room.retired_at.is_(None), room_visible(scope), floor_visible(scope))
             .group_by(Floor.id)
         )
         if floor_id is not None:

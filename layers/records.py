@@ -13,18 +13,34 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gis_app.accounts import Scope
 from gis_app.models import Agency
 from gis_app.models import Building
 from gis_app.models import Compound
 from gis_app.models import Floor
 from gis_app.models import Occupancy
 from gis_app.models import Person
+from gis_app.models import Region
 from gis_app.models import Room
+from gis_app.visibility import building_visible
+from gis_app.visibility import compound_visible
+from gis_app.visibility import person_visible
+from gis_app.visibility import region_visible
+from gis_app.visibility import room_visible
 from layers.base import BBox
 from layers.base import FeatureNotFound
 from layers.rooms import current_occupants
 
-__all__ = ["building_summary", "data_extent", "expected_floor_name", "room_card"]
+__all__ = [
+    "building_summary",
+    "compound_extent",
+    "data_extent",
+    "expected_floor_name",
+    "room_card",
+    "visible_building_ids",
+    "visible_buildings",
+    "visible_regions",
+]
 
 
 def expected_floor_name(ordinal: int) -> str:
@@ -36,10 +52,15 @@ def expected_floor_name(ordinal: int) -> str:
     return f"B{-ordinal}" if ordinal < 0 else f"{ordinal}F"
 
 
-def data_extent(session: Session) -> BBox | None:
-    """The lon/lat box around every compound and building outline, ``None`` when there is none."""
-    boxes = select(func.ST_Extent(Compound.geom).label("box")).union_all(
-        select(func.ST_Extent(Building.footprint).label("box"))
+def data_extent(session: Session, scope: Scope) -> BBox | None:
+    """The lon/lat box around the compound and building outlines the scope shows, ``None`` when
+    there is none."""
+    boxes = (
+        select(func.ST_Extent(Compound.geom).label("box"))
+        .where(compound_visible(scope))
+        .union_all(
+            select(func.ST_Extent(Building.footprint).label("box")).where(building_visible(scope))
+        )
     )
     box = boxes.subquery()
     row = session.execute(
@@ -55,15 +76,17 @@ def data_extent(session: Session) -> BBox | None:
     return BBox(*(float(v) for v in row))
 
 
-def building_summary(session: Session, building_id: int) -> dict[str, Any]:
+def building_summary(session: Session, building_id: int, scope: Scope) -> dict[str, Any]:
     """A building, its compound and every floor by ordinal, including floors with no plan yet.
 
     Floors come from two sources: floor rows (with their live room count and area) and the
     building's ``floors_above``/``floors_below``; a listed floor without rooms has
     ``has_plan`` false so the page can say it has not been imported.
     """
-    building = session.get(Building, building_id)
-    if building is None:
+    building = session.scalar(
+        select(Building).where(Building.id == building_id, building_visible(scope))
+    )
+    if building is None:  # missing, or outside the user's jurisdiction: the same answer
         raise FeatureNotFound("building_not_found", f"no building {building_id}", id=building_id)
     rows = session.execute(
         select(
@@ -73,7 +96,9 @@ def building_summary(session: Session, building_id: int) -> dict[str, Any]:
             func.count(Room.id).label("room_count"),
             func.coalesce(func.sum(Room.usable_area_m2), 0.0).label("usable_area_m2"),
         )
-        .outerjoin(Room, (Room.floor_id == Floor.id) & Room.retired_at.is_(None))
+        .outerjoin(
+            Room, (Room.floor_id == Floor.id) & Room.retired_at.is_(None) & room_visible(scope)
+        )
         .where(Floor.building_id == building_id)
         .group_by(Floor.id)
     ).all()
@@ -123,7 +148,9 @@ def building_summary(session: Session, building_id: int) -> dict[str, Any]:
     }
 
 
-def room_card(session: Session, room_id: int, today: dt.date | None = None) -> dict[str, Any]:
+def room_card(
+    session: Session, room_id: int, scope: Scope, today: dt.date | None = None
+) -> dict[str, Any]:
     """Everything the room card shows: identity, use, status, area and how it was measured,
     the using agency, who sits there now and who sat there before."""
     today = today or dt.date.today()
@@ -132,7 +159,7 @@ def room_card(session: Session, room_id: int, today: dt.date | None = None) -> d
         .join(Floor, Floor.id == Room.floor_id)
         .join(Building, Building.id == Floor.building_id)
         .outerjoin(Agency, Agency.id == Room.agency_id)
-        .where(Room.id == room_id)
+        .where(Room.id == room_id, room_visible(scope))
     ).one_or_none()
     if row is None:
         raise FeatureNotFound("room_not_found", f"no room {room_id}", id=room_id)
@@ -146,7 +173,7 @@ def room_card(session: Session, room_id: int, today: dt.date | None = None) -> d
             Occupancy.valid_to,
         )
         .join(Person, Person.id == Occupancy.person_id)
-        .where(Occupancy.room_id == room_id)
+        .where(Occupancy.room_id == room_id, person_visible(scope))
         .order_by(Occupancy.valid_from.desc(), Person.name)
     ).all()
     return {
@@ -169,7 +196,7 @@ def room_card(session: Session, room_id: int, today: dt.date | None = None) -> d
         "floor_name": floor.name,
         "building_id": building.id,
         "building_name": building.name,
-        "occupants": current_occupants(session, [room.id], today).get(room.id, []),
+        "occupants": current_occupants(session, [room.id], today, scope).get(room.id, []),
         "history": [
             {
                 "name": h.name,
@@ -185,3 +212,55 @@ def room_card(session: Session, room_id: int, today: dt.date | None = None) -> d
 
 def _iso(value: dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def visible_regions(session: Session, scope: Scope) -> list[dict[str, Any]]:
+    """The divisions a user may choose for reports, dashboards and plans, by code.
+
+    A user scoped to agencies only gets the regions of those agencies (to see their figures).
+    """
+    condition = region_visible(scope, Region.code)
+    if scope.agency_ids:
+        condition = condition | Region.code.in_(
+            select(Agency.region_code).where(Agency.id.in_(sorted(scope.agency_ids)))
+        )
+    rows = session.execute(
+        select(Region.code, Region.name, Region.level).where(condition).order_by(Region.code)
+    ).all()
+    return [{"code": r.code, "name": r.name, "level": r.level} for r in rows]
+
+
+def compound_extent(session: Session, compound_id: int, scope: Scope) -> BBox | None:
+    """The lon/lat box of one compound the scope shows (for jumping to it from a search)."""
+    row = session.execute(
+        select(
+            func.ST_XMin(func.ST_Extent(Compound.geom)),
+            func.ST_YMin(func.ST_Extent(Compound.geom)),
+            func.ST_XMax(func.ST_Extent(Compound.geom)),
+            func.ST_YMax(func.ST_Extent(Compound.geom)),
+        ).where(Compound.id == compound_id, compound_visible(scope))
+    ).one()
+    if row[0] is None:
+        raise FeatureNotFound("compound_not_found", f"no compound {compound_id}", id=compound_id)
+    return BBox(*(float(v) for v in row))
+
+
+def visible_buildings(session: Session, scope: Scope) -> list[dict[str, Any]]:
+    """The buildings a user may survey or review, by compound and name."""
+    rows = session.execute(
+        select(Building.id, Building.name, Compound.name.label("compound"))
+        .outerjoin(Compound, Compound.id == Building.compound_id)
+        .where(building_visible(scope))
+        .order_by(Compound.name, Building.name)
+    ).all()
+    return [{"id": r.id, "name": r.name, "compound": r.compound} for r in rows]
+
+
+def visible_building_ids(session: Session, scope: Scope, ids: set[int]) -> set[int]:
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Building.id).where(Building.id.in_(sorted(ids)), building_visible(scope))
+        )
+    )

@@ -17,19 +17,22 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gis_app.accounts import Scope
 from gis_app.models import MAP_SRID
 from gis_app.models import PLAN_SRID
 from gis_app.models import Agency
-from gis_app.models import Floor
 from gis_app.models import Occupancy
 from gis_app.models import Person
 from gis_app.models import Room
+from gis_app.visibility import person_visible
+from gis_app.visibility import room_visible
 from layers.base import DEFAULT_LIMIT
 from layers.base import BBox
 from layers.base import FeatureNotFound
 from layers.base import LayerProvider
 from layers.base import LayerQueryError
 from layers.base import feature_collection
+from layers.floors import floor_seen
 from layers.sql import MAP_DECIMALS
 from layers.sql import PLAN_DECIMALS
 from layers.sql import as_geojson
@@ -47,9 +50,9 @@ FRAMES: tuple[str, ...] = ("plan", "map")
 
 
 def current_occupants(
-    session: Session, room_ids: list[int], today: dt.date
+    session: Session, room_ids: list[int], today: dt.date, scope: Scope
 ) -> dict[int, list[dict[str, Any]]]:
-    """Who sits in each room today, by room id, sorted by name."""
+    """Who sits in each room today (people the scope shows), by room id, sorted by name."""
     if not room_ids:
         return {}
     rows = session.execute(
@@ -62,7 +65,7 @@ def current_occupants(
             Person.status,
         )
         .join(Person, Person.id == Occupancy.person_id)
-        .where(Occupancy.room_id.in_(room_ids), current_occupancy(today))
+        .where(Occupancy.room_id.in_(room_ids), current_occupancy(today), person_visible(scope))
         .order_by(Occupancy.room_id, Person.name)
     ).all()
     by_room: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -96,6 +99,8 @@ class RoomsProvider(LayerProvider):
         bbox: BBox | None = None,
         floor_id: int | None = None,
         limit: int = DEFAULT_LIMIT,
+        *,
+        scope: Scope,
     ) -> dict[str, Any]:
         """Live rooms; the plan frame needs a floor (plans of floors share coordinates)."""
         if self.frame == "plan":
@@ -108,7 +113,7 @@ class RoomsProvider(LayerProvider):
             geom, srid, decimals = Room.map_geom, MAP_SRID, MAP_DECIMALS
             if floor_id is None and bbox is None:
                 raise LayerQueryError("rooms_need_floor_or_bbox", "rooms need a floor or a bbox")
-        if floor_id is not None and session.get(Floor, floor_id) is None:
+        if floor_id is not None and not floor_seen(session, floor_id, scope):
             raise FeatureNotFound("floor_not_found", f"no floor {floor_id}", id=floor_id)
         label_point = func.ST_PointOnSurface(geom)
         stmt = (
@@ -129,14 +134,14 @@ class RoomsProvider(LayerProvider):
                 as_geojson(geom, decimals).label("geometry"),
             )
             .outerjoin(Agency, Agency.id == Room.agency_id)
-            .where(Room.retired_at.is_(None), geom.is_not(None))
+            .where(Room.retired_at.is_(None), geom.is_not(None), room_visible(scope))
         )
         if floor_id is not None:
             stmt = stmt.where(Room.floor_id == floor_id)
         if bbox is not None:
             stmt = stmt.where(intersects_bbox(geom, bbox, srid))
         rows = session.execute(stmt.order_by(Room.number, Room.id).limit(limit + 1)).all()
-        occupants = current_occupants(session, [row.id for row in rows[:limit]], self.today)
+        occupants = current_occupants(session, [row.id for row in rows[:limit]], self.today, scope)
         features = [
             feature(
                 row.id,

@@ -17,6 +17,8 @@ from flask import g
 from flask import request
 from werkzeug.exceptions import BadRequest
 
+from web.i18n_work import WORK_MESSAGES
+
 __all__ = [
     "LANGUAGES",
     "MESSAGES",
@@ -177,6 +179,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 """key -> {language -> text}; ``{name}`` placeholders are filled by :func:`translate`."""
+MESSAGES.update(WORK_MESSAGES)
 
 VOCAB_EN: dict[str, str] = {
     # room use categories and subtypes (2014 standard, 表2)
@@ -282,6 +285,11 @@ def translate(key: str, **params: Any) -> str:
     return text.format(**params) if params else text
 
 
+def msg(prefix: str, value: str) -> str:
+    """A message whose key ends in a stored value (``msg("batch.", status)``)."""
+    return translate(f"{prefix}{value}")
+
+
 def vocab(value: str | None) -> str:
     """A stored vocabulary value as shown to the user (unknown when empty)."""
     if not value:
@@ -332,7 +340,7 @@ def init_app(app: Flask, default_language: str) -> None:
     app.before_request(lambda: _choose_language(default_language))
     app.after_request(_remember_language)
     app.jinja_env.globals.update(
-        _=translate, vocab=vocab, js_messages=js_messages, lang_url=lang_url
+        _=translate, msg=msg, vocab=vocab, js_messages=js_messages, lang_url=lang_url
     )
     app.context_processor(
         lambda: {"lang": current_language(), "html_lang": HTML_LANG[current_language()]}

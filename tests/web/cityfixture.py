@@ -10,8 +10,11 @@ from geoalchemy2.shape import from_shape
 from shapely import affinity
 from shapely.geometry import MultiPolygon
 from shapely.geometry import box
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gis_app.accounts import RoleGrant
+from gis_app.accounts import create_user
 from gis_app.models import MAP_SRID
 from gis_app.models import PLAN_SRID
 from gis_app.models import Agency
@@ -28,6 +31,11 @@ ORIGIN = (117.02, 36.66)
 """Lon/lat of the plan origin of building 1 (Jinan, in CGCS2000)."""
 DEGREES_PER_METRE = 1e-5
 SCRIPT_NAME = "<script>alert(1)</script>"
+PASSWORD = "correct-horse-7"
+LIXIA = "370102000000"
+QINGSHI = "370124000000"
+OTHER_ORIGIN = (117.5, 36.3)
+"""Where 青石县's compound lies: far outside every bounding box the tests of 历下区 use."""
 
 
 @dataclass
@@ -42,6 +50,14 @@ class City:
     meeting_id: int
     script_room_id: int
     agency_id: int
+    edu_agency_id: int = 0
+    edu_person_id: int = 0
+    qs_compound_id: int = 0
+    qs_building_id: int = 0
+    qs_floor_id: int = 0
+    qs_room_id: int = 0
+    qs_agency_id: int = 0
+    qs_person_id: int = 0
 
 
 def plan_to_map(geom):  # noqa: ANN001, ANN201
@@ -71,13 +87,30 @@ def add_room(session: Session, floor: Floor, number: str, rect: tuple, **fields)
 
 
 def insert_city(session: Session) -> City:
+    city_region = Region(
+        code="370100000000", gb_code="370100", name="济南市", level="市", province_code=PROVINCE
+    )
     region = Region(
-        code="370102000000", gb_code="370102", name="历下区", level="县", province_code=PROVINCE
+        code=LIXIA,
+        gb_code="370102",
+        name="历下区",
+        level="县",
+        parent_code=city_region.code,
+        province_code=PROVINCE,
+    )
+    other = Region(
+        code=QINGSHI,
+        gb_code="370124",
+        name="青石县",
+        level="县",
+        parent_code=city_region.code,
+        province_code=PROVINCE,
     )
     agency = Agency(name="市财政局", category="市", region_code=region.code, province_code=PROVINCE)
     compound = Compound(
         name="市级机关一号院",
         address="历下区泉城路 1 号",
+        region_code=LIXIA,
         geom=from_shape(_multi(plan_to_map(box(-20, -20, 120, 60))), srid=MAP_SRID),
         province_code=PROVINCE,
     )
@@ -97,7 +130,11 @@ def insert_city(session: Session) -> City:
         floors_below=0,
         province_code=PROVINCE,
     )
-    session.add_all([region, agency, compound, main, empty])
+    session.add(city_region)
+    session.flush()
+    session.add_all([region, other])
+    session.flush()
+    session.add_all([agency, compound, main, empty])
     f1 = Floor(building=main, name="1F", ordinal=1, province_code=PROVINCE)
     f3 = Floor(building=main, name="3F", ordinal=3, province_code=PROVINCE)
     b1 = Floor(building=main, name="B1", ordinal=-1, province_code=PROVINCE)
@@ -163,6 +200,10 @@ def insert_city(session: Session) -> City:
             ),
         ]
     )
+    edu = Agency(name="历下区教育局", category="县", region_code=LIXIA, province_code=PROVINCE)
+    zhao = Person(agency=edu, name="赵六", position="科员", rank="科员", province_code=PROVINCE)
+    session.add_all([edu, zhao])
+    qs = _insert_qingshi(session)
     session.commit()
     return City(
         compound_id=compound.id,
@@ -175,7 +216,96 @@ def insert_city(session: Session) -> City:
         meeting_id=meeting.id,
         script_room_id=script_room.id,
         agency_id=agency.id,
+        edu_agency_id=edu.id,
+        edu_person_id=zhao.id,
+        **{key: row.id for key, row in qs.items()},
     )
+
+
+def _insert_qingshi(session: Session) -> dict:
+    """Another county with its own compound, building, floor, room, agency and person."""
+
+    def there(geom):  # noqa: ANN001, ANN202
+        return affinity.translate(
+            affinity.scale(geom, DEGREES_PER_METRE, DEGREES_PER_METRE, origin=(0, 0)),
+            *OTHER_ORIGIN,
+        )
+
+    agency = Agency(name="青石县财政局", category="县", region_code=QINGSHI, province_code=PROVINCE)
+    compound = Compound(
+        name="青石县政府大院",
+        address="青石县人民路 9 号",
+        region_code=QINGSHI,
+        geom=from_shape(_multi(there(box(-10, -10, 50, 40))), srid=MAP_SRID),
+        province_code=PROVINCE,
+    )
+    building = Building(
+        compound=compound,
+        name="县政府主楼",
+        footprint=from_shape(_multi(there(box(0, 0, 30, 12))), srid=MAP_SRID),
+        floors_above=3,
+        province_code=PROVINCE,
+    )
+    floor = Floor(building=building, name="2F", ordinal=2, province_code=PROVINCE)
+    plan = box(0, 0, 7, 5)
+    room = Room(
+        floor=floor,
+        number="201",
+        name="县长办公室",
+        use_category="办公室",
+        agency=agency,
+        plan_geom=from_shape(_multi(plan), srid=PLAN_SRID),
+        map_geom=from_shape(_multi(there(plan)), srid=MAP_SRID),
+        usable_area_m2=plan.area,
+        area_rule="inner_outline",
+        province_code=PROVINCE,
+    )
+    person = Person(
+        agency=agency, name="钱七", position="县长", rank="县级正职", province_code=PROVINCE
+    )
+    occupancy = Occupancy(
+        person=person, room=room, valid_from=dt.date(2021, 1, 1), province_code=PROVINCE
+    )
+    session.add_all([agency, compound, building, floor, room, person, occupancy])
+    session.flush()
+    return {
+        "qs_compound_id": compound,
+        "qs_building_id": building,
+        "qs_floor_id": floor,
+        "qs_room_id": room,
+        "qs_agency_id": agency,
+        "qs_person_id": person,
+    }
+
+
+USERS: dict[str, tuple[str, str | None, str]] = {
+    "admin": ("admin", None, ""),
+    "lixia": ("bureau_manager", LIXIA, ""),
+    "qingshi": ("bureau_manager", QINGSHI, ""),
+    "caizheng": ("agency_manager", None, "市财政局"),
+    "planner": ("planner", LIXIA, ""),
+    "surveyor": ("surveyor", LIXIA, ""),
+    "locked": ("surveyor", LIXIA, ""),
+}
+"""username -> (role, region, agency name): one login per role, and one per county."""
+
+
+def insert_users(session: Session) -> None:
+    for username, (role, region, agency_name) in USERS.items():
+        agency_id = (
+            session.scalar(select(Agency.id).where(Agency.name == agency_name))
+            if agency_name
+            else None
+        )
+        create_user(
+            session,
+            username=username,
+            display_name=username,
+            password=PASSWORD,
+            grants=[RoleGrant(role, region_code=region, agency_id=agency_id)],
+            actor="test",
+        )
+    session.commit()
 
 
 def insert_grid_floor(

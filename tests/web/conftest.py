@@ -16,12 +16,20 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from gis_app.accounts import RoleGrant
+from gis_app.accounts import create_user
 from gis_app.app import create_app
 from gis_app.cluster import LocalCluster
 from gis_app.config import Settings
 from gis_app.db import get_engine
+from tests.web.cityfixture import PASSWORD
 from tests.web.cityfixture import City
 from tests.web.cityfixture import insert_city
+from tests.web.cityfixture import insert_users
+from tests.web.htmltools import csrf_token
+
+DEFAULT_USER = "lixia"
+"""The bureau manager of 历下区, the county holding the tiny city's compound."""
 
 
 def insert_into(url: str, fill) -> object:  # noqa: ANN001 - fill(session) -> anything
@@ -41,7 +49,9 @@ def city_database(
     pg_cluster.ensure_database(name, template=template_db)
     url = pg_cluster.url(name)
     try:
-        yield url, insert_into(url, insert_city)
+        city = insert_into(url, insert_city)
+        insert_into(url, insert_users)
+        yield url, city
     finally:
         get_engine(url).dispose()
         get_engine.cache_clear()
@@ -70,13 +80,70 @@ def app(city_settings: Settings) -> Flask:
     return create_app(city_settings)
 
 
+_SESSIONS: dict[tuple[int, str], str] = {}
+"""Session cookies of logged-in users per app: a password hash is checked once per module."""
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD):  # noqa: ANN201
+    """Log in through the login form (CSRF token and all); the response of the POST."""
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+        },
+    )
+
+
+def logged_in(app: Flask, username: str) -> FlaskClient:
+    """A fresh client holding ``username``'s session."""
+    client = app.test_client()
+    key = (id(app), username)
+    if key not in _SESSIONS:
+        response = login(client, username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        _SESSIONS[key] = client.get_cookie("session").value
+    else:
+        client.set_cookie("session", _SESSIONS[key])
+    return client
+
+
+def post_form(client: FlaskClient, url: str, data: dict | None = None, **kwargs):  # noqa: ANN003, ANN201
+    """POST a form with the CSRF token of the client's session."""
+    page = client.get("/search")
+    if page.status_code != 200:
+        page = client.get("/login")
+    token = csrf_token(page.get_data(as_text=True))
+    return client.post(url, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    """A fresh client (and cookie jar) per test on the module's app."""
+def anonymous(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
 @pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A fresh client per test, logged in as the bureau manager of 历下区."""
+    return logged_in(app, DEFAULT_USER)
+
+
+@pytest.fixture
 def empty_client(settings: Settings) -> FlaskClient:
-    """An app on a migrated database holding nothing."""
-    return create_app(settings).test_client()
+    """An app on a migrated database holding nothing but an administrator."""
+
+    def admin_only(session: Session) -> None:
+        create_user(
+            session,
+            username="admin",
+            display_name="admin",
+            password=PASSWORD,
+            grants=[RoleGrant("admin")],
+            actor="test",
+        )
+        session.commit()
+
+    insert_into(settings.database_url, admin_only)
+    return logged_in(create_app(settings), "admin")

@@ -45,3 +45,10 @@ def page_config(html: str) -> dict[str, Any]:
 def external_urls(text: str) -> list[str]:
     """Every absolute or protocol-relative URL in ``text`` (pages must have none)."""
     return re.findall(r"(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s\"'<>]*", text)
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token a page carries in its ``<meta name="csrf-token">``."""
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)">', html)
+    assert found, "page has no CSRF token"
+    return found.group(1)

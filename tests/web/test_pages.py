@@ -9,6 +9,7 @@ import pytest
 
 from gis_app.app import create_app
 from tests.web.cityfixture import SCRIPT_NAME
+from tests.web.conftest import logged_in
 from tests.web.htmltools import external_urls
 from tests.web.htmltools import page_config
 from tests.web.htmltools import parse
@@ -204,7 +205,7 @@ def test_our_scripts_and_styles_refer_to_no_other_host(client):
 def test_configured_base_map_is_the_only_tile_layer(city_settings):
     url = "/tiles/{z}/{x}/{y}.png"
     app = create_app(city_settings.with_changes(base_map_url=url, base_map_attribution="内网底图"))
-    html = app.test_client().get("/").get_data(as_text=True)
+    html = logged_in(app, "lixia").get("/").get_data(as_text=True)
     assert html.count("L.tileLayer(") == 1
     assert f'"{url}"' in html
     assert json.dumps("内网底图") in html  # folium writes options as ASCII JSON

@@ -12,6 +12,7 @@ from layers.base import parse_bbox
 from layers.base import parse_limit
 from layers.records import building_summary
 from layers.records import room_card
+from web.auth import current_scope
 from web.database import get_session
 from web.errors import integer_arg
 
@@ -31,6 +32,7 @@ def layer(name: str) -> Response:
             bbox=parse_bbox(request.args.get("bbox")),
             floor_id=integer_arg("floor"),
             limit=parse_limit(request.args.get("limit")),
+            scope=current_scope(),
         )
     )
 
@@ -45,15 +47,16 @@ def floor_rooms(floor_id: int) -> Response:
             bbox=parse_bbox(request.args.get("bbox")),
             floor_id=floor_id,
             limit=parse_limit(request.args.get("limit")),
+            scope=current_scope(),
         )
     )
 
 
 @bp.get("/buildings/<id:building_id>")
 def building(building_id: int) -> Response:
-    return jsonify(building_summary(get_session(), building_id))
+    return jsonify(building_summary(get_session(), building_id, current_scope()))
 
 
 @bp.get("/rooms/<id:room_id>")
 def room(room_id: int) -> Response:
-    return jsonify(room_card(get_session(), room_id))
+    return jsonify(room_card(get_session(), room_id, current_scope()))

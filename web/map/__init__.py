@@ -9,9 +9,11 @@ from flask import url_for
 
 from layers.base import FeatureNotFound
 from layers.records import building_summary
+from layers.records import compound_extent
 from layers.records import data_extent
 from layers.records import room_card
 from layers.styles import legend
+from web.auth import current_scope
 from web.database import get_session
 from web.errors import integer_arg
 from web.maps import components
@@ -26,7 +28,11 @@ bp = Blueprint("map", __name__)
 @bp.get("/")
 def index() -> str:
     """Compounds and buildings; the page script fetches them for the visible box."""
-    extent = data_extent(get_session())
+    compound_id = integer_arg("compound")
+    if compound_id is not None:
+        extent = compound_extent(get_session(), compound_id, current_scope())
+    else:
+        extent = data_extent(get_session(), current_scope())
     settings = current_app.config["GIS_SETTINGS"]
     page = {
         "compounds_url": url_for("api.layer", name="compounds"),
@@ -44,7 +50,7 @@ def index() -> str:
 @bp.get("/buildings/<id:building_id>")
 def building(building_id: int) -> str:
     """A building's floors (``?floor=ID`` picks one) and the selected floor's plan."""
-    summary = building_summary(get_session(), building_id)
+    summary = building_summary(get_session(), building_id, current_scope())
     asked = integer_arg("floor")
     with_plan = [f for f in summary["floors"] if f["has_plan"]]
     if asked is not None:
@@ -62,6 +68,7 @@ def building(building_id: int) -> str:
         ),
         "room_api_url": _id_url("api.room", "room_id"),
         "room_page_url": _id_url("map.room", "room_id"),
+        "room_id": integer_arg("room"),
     }
     return render_template(
         "map/building.html",
@@ -88,4 +95,4 @@ def _default_floor(with_plan: list[dict]) -> dict | None:
 
 @bp.get("/rooms/<id:room_id>")
 def room(room_id: int) -> str:
-    return render_template("map/room.html", room=room_card(get_session(), room_id))
+    return render_template("map/room.html", room=room_card(get_session(), room_id, current_scope()))

@@ -163,6 +163,11 @@
       collectLabels();
       fitLabels();
       map.on("zoomend", fitLabels);
+      if (cfg.room_id) {
+        rooms.eachLayer((layer) => {
+          if (layer.feature.id === cfg.room_id) select(layer, cfg.room_id);
+        });
+      }
       performance.mark("rooms-drawn");
       document.body.dataset.roomsLoaded = String(fc.numberReturned);
     })
