@@ -28,6 +28,7 @@ from ezdxf.lldxf.tagger import tag_compiler
 from ezdxf.lldxf.types import DXFTag
 
 from gis_app.report import ImportReport
+from survey_import.dxf_lite import lite_entity
 
 __all__ = ["load_streamed"]
 
@@ -81,41 +82,28 @@ def _entities(
 ) -> Iterator[tuple[float, DXFGraphic]]:
     span = max(end - start, 1)
     link = entity_linker()
-    queued: DXFGraphic | None = None
+    queued: Any = None
     broken = 0
     stopped: str | None = None
-
-    def top_level(entity: DXFGraphic) -> bool:
-        """False for VERTEX/ATTRIB/SEQEND (linked to the entity before) and paper space."""
-        return not link(entity) and not entity.dxf.get("paperspace", 0)
-
-    with path.open("rb") as raw:
-        raw.seek(start)
-        reader = _BoundedLines(raw, end)
-        tags: list[DXFTag] = []
-        try:
-            for tag in tag_compiler(_tags(reader, codec)):
-                if tag.code != 0:
-                    tags.append(tag)
-                    continue
-                entity = _load_entity(tags) if tags else None
-                if tags and entity is None:
+    position = start
+    try:
+        for position, pairs in _raw_entities(path, codec, start, end):
+            if pairs[0][1] == "ENDSEC":
+                break
+            entity = lite_entity(pairs)
+            if entity is None:
+                entity = _load_entity(pairs)
+                if entity is None:
                     broken += 1
-                elif entity is not None and top_level(entity):
-                    if queued is not None:
-                        yield (reader.position - start) / span, queued
-                    queued = entity
-                if tag.value == "ENDSEC":
-                    tags = []
-                    break
-                tags = [tag]
-            if tags and (entity := _load_entity(tags)) is not None and top_level(entity):
-                if queued is not None:
-                    yield 1.0, queued
-                queued = entity
-        except DXFStructureError as exc:
-            LOGGER.debug("streaming stopped", exc_info=True)
-            stopped = f"{exc} (byte {reader.position})"
+                    continue
+            if link(entity) or entity.dxf.get("paperspace", 0):
+                continue  # VERTEX/ATTRIB/SEQEND (linked to the entity before) or paper space
+            if queued is not None:
+                yield (position - start) / span, queued
+            queued = entity
+    except DXFStructureError as exc:
+        LOGGER.debug("streaming stopped", exc_info=True)
+        stopped = f"{exc} (byte {position})"
     if queued is not None:
         yield 1.0, queued
     if broken:
@@ -130,41 +118,97 @@ def _entities(
         )
 
 
-def _load_entity(tags: list[DXFTag]) -> DXFGraphic | None:
+def _load_entity(pairs: list[tuple[int, str]]) -> DXFGraphic | None:
+    """An ezdxf entity from raw tags, for every type the lite reader does not cover.
+
+    Raises DXFStructureError (like ezdxf's own loader) for broken coordinates."""
+    tags = list(tag_compiler(iter([DXFTag(code, value) for code, value in pairs])))
     try:
         return factory.load(ExtendedTags(tags))  # type: ignore[return-value]
     except Exception:  # noqa: BLE001 - one bad entity must not lose the drawing
-        LOGGER.debug("streamed entity %s skipped", tags[0].value if tags else "?", exc_info=True)
+        LOGGER.debug("streamed entity %s skipped", pairs[0][1], exc_info=True)
         return None
 
 
-class _BoundedLines:
-    """Lines of a binary file up to a byte offset, with the position for progress."""
+def _raw_entities(
+    path: Path, codec: str, start: int, end: int
+) -> Iterator[tuple[int, list[tuple[int, str]]]]:
+    """(byte position, raw (code, value) tags of one entity) from ``start`` to ``end``.
 
-    def __init__(self, raw: io.BufferedReader, end: int) -> None:
-        self._raw = raw
-        self._end = end
-        self.position = raw.tell()
+    The file is read in chunks cut at line ends (a newline byte is never part of a multi-byte
+    character in the codecs DXF uses); values lose their line end only, as in ezdxf's loader,
+    and comments (999) are dropped like ezdxf does.
+    """
+    pending: list[tuple[int, str]] = []
+    carry = b""
+    position = start
+    with path.open("rb") as raw:
+        raw.seek(start)
+        remaining = end - start
+        while remaining > 0 or carry:
+            block = raw.read(min(_CHUNK, remaining)) if remaining > 0 else b""
+            remaining -= len(block)
+            data = carry + block
+            carry = b""
+            if remaining > 0:
+                # Cut after an even number of lines so that every chunk holds whole tags.
+                cut = _tag_boundary(data)
+                if cut == 0:
+                    carry = data
+                    continue
+                data, carry = data[:cut], data[cut:]
+            position += len(data)
+            text = data.decode(codec, errors="replace")
+            if "\r" in text:
+                text = text.replace("\r\n", "\n")
+            lines = text.split("\n")
+            if lines[-1] == "":
+                lines.pop()
+            if len(lines) % 2:
+                if remaining > 0:
+                    raise DXFStructureError("odd number of lines in a chunk")
+                lines.pop()  # a group code without its value at the very end
+            try:
+                codes = list(map(int, lines[0::2]))
+            except ValueError:
+                bad = next(c for c in lines[0::2] if not c.strip().lstrip("-").isdigit())
+                raise DXFStructureError(f"invalid group code {bad[:20]!r}") from None
+            values = lines[1::2]
+            starts = [i for i, c in enumerate(codes) if c == 0]
+            if not starts:
+                pending.extend(t for t in zip(codes, values, strict=True) if t[0] != 999)
+                continue
+            if pending or starts[0] > 0:
+                pending.extend(
+                    t
+                    for t in zip(codes[: starts[0]], values[: starts[0]], strict=True)
+                    if t[0] != 999
+                )
+                yield position, pending
+            starts.append(len(codes))
+            for a, b in zip(starts, starts[1:], strict=False):
+                entity = [(0, values[a].strip())]
+                entity.extend(
+                    t for t in zip(codes[a + 1 : b], values[a + 1 : b], strict=True) if t[0] != 999
+                )
+                if b == len(codes):
+                    pending = entity
+                else:
+                    yield position, entity
+    if pending:
+        yield position, pending
 
-    def readline(self) -> bytes:
-        if self.position >= self._end:
-            return b""
-        line = self._raw.readline()
-        self.position += len(line)
-        return line
 
-
-def _tags(reader: _BoundedLines, codec: str) -> Iterator[DXFTag]:
+def _tag_boundary(data: bytes) -> int:
+    """Byte offset just after the last value line that ends a tag: the number of newlines
+    before it must be even. Returns 0 when the data holds no complete tag."""
+    cut = len(data)
     while True:
-        code_line = reader.readline()
-        if not code_line:
-            return
-        value_line = reader.readline()
-        if not value_line and not code_line.strip():
-            return
-        try:
-            code = int(code_line)
-        except ValueError:
-            LOGGER.debug("invalid group code %r in the ENTITIES section", code_line[:20])
-            return
-        yield DXFTag(code, value_line.rstrip(b"\r\n").decode(codec, errors="replace"))
+        cut = data.rfind(b"\n", 0, cut)
+        if cut < 0:
+            return 0
+        if data.count(b"\n", 0, cut + 1) % 2 == 0:
+            return cut + 1
+
+
+_CHUNK = 4 << 20

@@ -305,6 +305,60 @@ def test_stream_reading_gives_the_same_primitives(tmp_path: Path) -> None:
     assert streamed == whole
 
 
+def test_light_streamed_entities_read_like_ezdxf_entities(tmp_path: Path) -> None:
+    """Every entity kind the streaming reader reads without ezdxf, in its awkward forms: OCS
+    extrusions, justified and formatted texts, scaled/mirrored inserts, XDATA and reactors;
+    plus the kinds it hands to ezdxf (attributes, array inserts, POLYLINE)."""
+    doc = ezdxf.new("R2010", units=4)
+    doc.appids.new("SURVEY")
+    msp = doc.modelspace()
+    block = doc.blocks.new("DOOR")
+    block.add_line((0, 0), (900, 0))
+    block.add_arc((0, 0), 900, 0, 90)
+    block.add_attdef("NO", (0, 0), dxfattribs={"flags": 2, "text": "D1"})
+    tagged = doc.blocks.new("TAG")
+    tagged.add_attdef("ROOM", (0, 0))
+    room = msp.add_lwpolyline(
+        [(0, 0, 0.25), (4000, 0, 0), (4000, 5000, -0.1), (0, 5000, 0)],
+        format="xyb",
+        close=True,
+        dxfattribs={"layer": "ROOM", "elevation": 12.0},
+    )
+    room.set_xdata("SURVEY", [(1000, "id"), (1071, 42)])
+    room.set_reactors(["0"])
+    msp.add_lwpolyline(
+        _rect(0, 0, 3000, 2000), close=True, dxfattribs={"layer": "ROOM", "extrusion": (0, 0, -1)}
+    )
+    msp.add_lwpolyline([(0, 0), (10, 0), (10, 10), (0, 10), (0, 0)], dxfattribs={"layer": "R"})
+    msp.add_line((0, 0, 0), (5, 5, 1), dxfattribs={"layer": "WALL"})
+    msp.add_arc((100, 100), 50, 30, 300, dxfattribs={"extrusion": (0, 0, -1)})
+    msp.add_arc((200, 100), 50, 45, 45)
+    msp.add_circle((300, 100), 25, dxfattribs={"layer": "COL"})
+    msp.add_circle((300, 100), 0)
+    msp.add_text("301 办公室", height=300, dxfattribs={"layer": "TXT"}).set_placement(
+        (2000, 2500), align=ezdxf.enums.TextEntityAlignment.MIDDLE_CENTER
+    )
+    msp.add_text("Fit", height=200).set_placement(
+        (0, 0), (1000, 0), align=ezdxf.enums.TextEntityAlignment.FIT
+    )
+    msp.add_text("%%c50 直径", height=100, dxfattribs={"invisible": 1})
+    msp.add_text("plain", height=100, dxfattribs={"insert": (7, 8, 9)})
+    msp.add_mtext("{\\fSimHei|b1;302}\\P会议室" + "x" * 600, dxfattribs={"char_height": 250})
+    msp.add_mtext("paper", dxfattribs={"paperspace": 1})
+    msp.add_blockref("DOOR", (500, 500), dxfattribs={"rotation": 30, "xscale": -1})
+    msp.add_blockref("DOOR", (900, 500), dxfattribs={"xscale": 2, "yscale": 1})
+    msp.add_blockref("DOOR", (0, 9000), dxfattribs={"extrusion": (0, 0, -1)})
+    msp.add_blockref("TAG", (0, 0)).add_auto_attribs({"ROOM": "303"})
+    msp.add_blockref("DOOR", (0, 0), dxfattribs={"row_count": 2, "row_spacing": 1000})
+    msp.add_polyline2d(_rect(0, 6000, 3000, 2000), close=True)
+    path = _save(doc, tmp_path / "kinds.dxf")
+    whole, _, _ = _read(path)
+    streamed, info, _ = _read(path, stream_threshold=0)
+    assert info.streamed
+    assert streamed == whole
+    assert len(whole.labels) >= 6 and len(whole.outlines) >= 5
+
+
 def test_header_saying_mm_for_metre_geometry_is_overruled(tmp_path: Path) -> None:
     doc = ezdxf.new("R2010", units=4)
     msp = doc.modelspace()
