@@ -261,13 +261,15 @@ def move_rows(session: Session, scenario: Scenario, scope: Scope) -> list[dict[s
         m.from_agency_id for m in scenario.moves if m.from_agency_id
     }
     agencies = dict(
-        session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(sorted(agency_ids))))
+        session.execute(
+            select(Agency.id, Agency.name).where(Agency.id.in_(sorted(agency_ids)))
+        ).all()
     )
     person_ids = [m.person_id for m in scenario.moves if m.person_id]
     people = dict(
         session.execute(
             select(Person.id, Person.name).where(Person.id.in_(person_ids), person_visible(scope))
-        )
+        ).all()
     )
     out = []
     for m in scenario.moves:

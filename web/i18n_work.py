@@ -91,7 +91,7 @@ _M = {
     "chart_entitled_actual": ("核定与实际面积图", "Entitled and actual area chart"),
     "chart_findings": ("问题分类图", "Findings chart"),
     "err.agency_not_found": ("单位 {id} 不存在", "agency {id} does not exist"),
-    "err.region_not_found": ("行政区划 {code} 不存在", "region {code} does not exist"),
+    "err.region_not_found": ("行政区划 {region} 不存在", "region {region} does not exist"),
     "err.compound_not_found": ("院落 {id} 不存在", "compound {id} does not exist"),
     # planner
     "idle_rooms": ("闲置房间", "Idle rooms"),

@@ -40,7 +40,7 @@ def choose_region(arg: str = "region") -> RegionChoice | None:
         for region in regions:
             if region["code"] == asked:
                 return region
-        raise FeatureNotFound("region_not_found", f"no region {asked}", code=asked)
+        raise FeatureNotFound("region_not_found", f"no region {asked}", region=asked)
     if not regions:
         return None
     return min(regions, key=lambda r: (len(r["code"].rstrip("0")), r["code"]))
@@ -61,4 +61,4 @@ def analysis_context(region: RegionChoice, *, as_of: dt.date | None = None) -> C
             agency_id=agency_id,
         )
     except AnalysisError as exc:
-        raise FeatureNotFound("region_not_found", str(exc), code=region["code"]) from None
+        raise FeatureNotFound("region_not_found", str(exc), region=region["code"]) from None

@@ -61,3 +61,37 @@ def screenshot(page, name: str) -> Path:  # noqa: ANN001
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextmanager
+def browser_session(app: Flask):  # noqa: ANN201 - yields (page, base_url, problems)
+    """A Chromium page on the live app; ``problems`` collects script errors, dialogs and
+    requests to other hosts (the UI must load nothing from outside)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with live_server(app) as base_url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        problems: list[str] = []
+        page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
+        page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+        page.on(
+            "request",
+            lambda r: None if r.url.startswith(base_url) else problems.append(f"request: {r.url}"),
+        )
+        try:
+            yield page, base_url, problems
+        finally:
+            browser.close()
+
+
+def log_in(page, base_url: str, username: str, password: str, shot: str | None = None) -> None:  # noqa: ANN001
+    """Log in through the login form, as a user would."""
+    page.goto(base_url + "/login")
+    page.fill("input[name='username']", username)
+    page.fill("input[name='password']", password)
+    if shot:
+        screenshot(page, shot)
+    page.click("form.stack button[type='submit']")
+    page.wait_for_selector(".topbar .user")

@@ -5,14 +5,21 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine
+from sqlalchemy import select
 from sqlalchemy import text
 
+from gis_app.accounts import RoleGrant
+from gis_app.accounts import create_user
 from gis_app.app import create_app
 from gis_app.config import Settings
+from gis_app.models import AppUser
 from tests.web.browser import CHROMIUM_ARGS
 from tests.web.browser import chromium_path
 from tests.web.browser import live_server
+from tests.web.browser import log_in
 from tests.web.browser import screenshot
+from tests.web.cityfixture import PASSWORD
+from tests.web.conftest import insert_into
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +33,23 @@ def _query(settings: Settings, sql: str, **params: object) -> list:
         engine.dispose()
 
 
+BROWSER_ADMIN = "browser-test-admin"
+
+
+def _browser_admin(session) -> None:  # noqa: ANN001
+    """An administrator to log in with (the demo's own passwords are random)."""
+    if session.scalar(select(AppUser.id).where(AppUser.username == BROWSER_ADMIN)) is None:
+        create_user(
+            session,
+            username=BROWSER_ADMIN,
+            display_name=BROWSER_ADMIN,
+            password=PASSWORD,
+            grants=[RoleGrant("admin")],
+            actor="test",
+        )
+        session.commit()
+
+
 def test_the_demo_map_leads_to_the_sample_floor_plans(demo_settings, demo_manifest):
     (building_id, lat, lng), *_ = _query(
         demo_settings,
@@ -36,6 +60,7 @@ def test_the_demo_map_leads_to_the_sample_floor_plans(demo_settings, demo_manife
         f for f in demo_manifest["floors"] if (f["building"], f["floor"]) == ("B03", "3F")
     )
     numbers = {room["number"] for room in floor_3f["rooms"] if room["number"]}
+    insert_into(demo_settings.database_url, _browser_admin)
     app = create_app(demo_settings)
     with live_server(app) as base_url, sync_playwright() as p:
         browser = p.chromium.launch(
@@ -43,6 +68,7 @@ def test_the_demo_map_leads_to_the_sample_floor_plans(demo_settings, demo_manife
         )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
+            log_in(page, base_url, BROWSER_ADMIN, PASSWORD)
             page.goto(base_url + "/")
             page.wait_for_selector(
                 f"body[data-buildings-loaded='{len(demo_manifest['buildings'])}']"
@@ -59,8 +85,9 @@ def test_the_demo_map_leads_to_the_sample_floor_plans(demo_settings, demo_manife
                 }""",
                 [lat, lng],
             )
-            page.wait_for_timeout(300)
+            page.wait_for_load_state("networkidle")
             page.mouse.click(x, y)
+            screenshot(page, "demo-01b-clicked")
             popup = page.wait_for_selector(".building-popup")
             assert "3号办公楼" in popup.inner_text() or "B03" in popup.inner_text()
             page.click(".building-popup a.open-building")

@@ -7,12 +7,11 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from playwright.sync_api import Page
-from playwright.sync_api import sync_playwright
 
-from tests.web.browser import CHROMIUM_ARGS
-from tests.web.browser import chromium_path
-from tests.web.browser import live_server
+from tests.web.browser import browser_session
+from tests.web.browser import log_in
 from tests.web.browser import screenshot
+from tests.web.cityfixture import PASSWORD
 from tests.web.cityfixture import SCRIPT_NAME
 from tests.web.cityfixture import City
 from tests.web.cityfixture import insert_grid_floor
@@ -29,22 +28,10 @@ def big_floor_id(city_database: tuple[str, City]) -> int:
 
 @pytest.fixture
 def browser_page(app: Flask) -> Iterator[tuple[Page, str, list[str]]]:
-    """A page on the live app; the list collects script errors and requests to other hosts."""
-    executable = chromium_path()
-    with live_server(app) as base_url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        problems: list[str] = []
-        page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
-        page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-        page.on(
-            "request",
-            lambda r: None if r.url.startswith(base_url) else problems.append(f"request: {r.url}"),
-        )
-        try:
-            yield page, base_url, problems
-        finally:
-            browser.close()
+    """A page on the live app, logged in as the bureau manager of 历下区."""
+    with browser_session(app) as (page, base_url, problems):
+        log_in(page, base_url, "lixia", PASSWORD, shot="00-login")
+        yield page, base_url, problems
 
 
 def _click_latlng(page: Page, lat: float, lng: float) -> None:

@@ -105,7 +105,7 @@ def index() -> str:
 def create_scenario() -> Response:
     region = choose_region()
     if region is None:
-        raise FeatureNotFound("region_not_found", "no region", code="")
+        raise FeatureNotFound("region_not_found", "no region", region="")
     name = request.form.get("name", "").strip()[:200] or translate(
         "scenario_default_name", region=region["name"]
     )

@@ -108,5 +108,6 @@
       });
   });
   redraw();
+  window.surveyMaps = { "plan-map": plan, "geo-map": geo }; /* for scripts and tests */
   document.body.dataset.planRooms = String(floor ? floor.rooms.features.length : 0);
 })();
