@@ -154,6 +154,8 @@ def test_idle_sessions_expire(city_settings, city):
     ("username", "path"),
     [
         ("caizheng", "/planner/"),
+        ("caizheng", "/reports"),
+        ("caizheng", "/reports/download?name=idle&region=370102000000&year=2024"),
         ("surveyor", "/planner/"),
         ("planner", "/survey/"),
         ("lixia", "/admin/users"),

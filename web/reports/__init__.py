@@ -12,14 +12,17 @@ from flask import Response
 from flask import render_template
 from flask import request
 from flask import send_file
+from werkzeug.exceptions import Forbidden
 
 from gis_app.reports.excel import write_csv
 from gis_app.reports.excel import write_xlsx
 from gis_app.reports.tables import REPORTS
 from gis_app.reports.tables import build_report
 from gis_app.reports.tables import report_as_of
+from web.auth import current_scope
 from web.database import get_session
 from web.errors import ParameterError
+from web.i18n import translate
 from web.scoped import analysis_context
 from web.scoped import choose_region
 from web.scoped import regions_for_user
@@ -27,6 +30,15 @@ from web.scoped import regions_for_user
 __all__ = ["bp"]
 
 bp = Blueprint("reports", __name__)
+
+
+@bp.before_request
+def _regional_users_only() -> None:
+    """Reports cover whole regions: a user scoped to agencies only must not get one."""
+    scope = current_scope()
+    if not (scope.everything or scope.region_prefixes):
+        raise Forbidden(translate("forbidden_role"))
+
 
 FIRST_YEAR = 2000
 MIMETYPES = {
