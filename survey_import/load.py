@@ -18,7 +18,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from geoalchemy2.shape import from_shape
+import numpy as np
+import shapely
 from geoalchemy2.shape import to_shape
 from pyproj.exceptions import CRSError
 from shapely.geometry import MultiPolygon
@@ -40,6 +41,7 @@ from floorplans.georef import cgcs2000_gk_epsg
 from floorplans.georef import fit_footprint
 from floorplans.georef import from_georeference
 from floorplans.georef import to_map
+from floorplans.georef import to_map_all
 from floorplans.labels import parse_floor_title
 from floorplans.model import FloorPlan
 from floorplans.model import Room as PlanRoom
@@ -375,12 +377,8 @@ def load_floor_plan(
     details: list[dict[str, Any]] = []
     for match in matches:
         counts[match.change] += 1
-        if match.plan_room is None:
-            draft = _removed_row(batch, live_by_id[match.live_id])
-        else:
-            draft = _draft_row(batch, match.plan_room, frame, match.live_id, match.change)
-        session.add(draft)
         details.append(match.detail())
+    _copy_rows(session, batch, matches, live_by_id, frame)
     batch.diff_summary = {"counts": counts, "rooms": details}
 
     full = ImportReport()
@@ -430,55 +428,114 @@ def _label_raw(room: PlanRoom) -> str | None:
     return "\n".join(texts) if texts else None
 
 
-def _draft_row(
+_ROW_COLUMNS = (
+    "batch_id",
+    "matched_room_id",
+    "change",
+    "number",
+    "name",
+    "use_category",
+    "use_subtype",
+    "plan_geom",
+    "map_geom",
+    "usable_area_m2",
+    "area_rule",
+    "deductions_m2",
+    "source_handles",
+    "label_raw",
+    "derived",
+    "layer",
+    "province_code",
+)
+
+
+def _copy_rows(
+    session: Session,
     batch: SurveyBatch,
-    room: PlanRoom,
+    matches: Sequence[RoomMatch],
+    live_by_id: dict[int, Room],
     frame: MapFrame,
-    live_id: int | None,
-    change: str,
-) -> SurveyRoom:
-    map_shape = frame.to_map(room.polygon)
-    return SurveyRoom(
-        batch_id=batch.id,
-        matched_room_id=live_id,
-        change=change,
-        number=room.number,
-        name=room.name,
-        use_category=room.use,
-        use_subtype=room.subtype,
-        plan_geom=from_shape(_multi(room.polygon), srid=PLAN_SRID),
-        map_geom=None if map_shape is None else from_shape(_multi(map_shape), srid=MAP_SRID),
-        usable_area_m2=room.area_m2,
-        area_rule=room.area_rule,
-        deductions_m2=room.deductions_m2,
-        source_handles=list(room.handles),
-        label_raw=_label_raw(room),
-        derived=room.derived,
-        layer=room.layer,
-        province_code=batch.province_code,
-    )
+) -> None:
+    """The batch's :class:`SurveyRoom` rows (one per match, in order) by one COPY.
+
+    ORM inserts cost about a millisecond a row, and geometries went to the map one at a time:
+    a 10,000-room drawing took ~15 s here. Geometries are now converted as arrays (EWKB hex,
+    which PostGIS reads as geometry input) and the rows streamed in the session's transaction.
+    """
+    if not matches:
+        return
+    plans: list[BaseGeometry] = []
+    maps: list[BaseGeometry | None] = []
+    rows: list[list[Any]] = []
+    to_place: list[int] = []
+    for index, match in enumerate(matches):
+        room = match.plan_room
+        if room is None:
+            live = live_by_id[match.live_id]  # type: ignore[index]
+            plans.append(_multi(to_shape(live.plan_geom)))
+            maps.append(None if live.map_geom is None else _multi(to_shape(live.map_geom)))
+            rows.append(_removed_row(batch, live))
+        else:
+            plans.append(room.polygon)
+            maps.append(None)
+            to_place.append(index)
+            rows.append(_draft_row(batch, room, match.live_id, match.change))
+    plans = _multi_all(plans)
+    if frame.transform is not None and to_place:
+        placed = to_map_all([plans[i] for i in to_place], frame.transform)
+        for i, shape in zip(to_place, placed, strict=True):
+            maps[i] = shape
+    plan_hex = _ewkb_hex(plans, PLAN_SRID)
+    map_hex = _ewkb_hex(maps, MAP_SRID)
+    geom_at = _ROW_COLUMNS.index("plan_geom")
+    for row, plan, placed in zip(rows, plan_hex, map_hex, strict=True):
+        row[geom_at] = plan
+        row[geom_at + 1] = placed
+    cursor = session.connection().connection.driver_connection.cursor()
+    table = SurveyRoom.__table__.name
+    with cursor.copy(f"COPY {table} ({', '.join(_ROW_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
-def _removed_row(batch: SurveyBatch, live: Room) -> SurveyRoom:
+def _multi_all(geoms: Sequence[BaseGeometry]) -> list[BaseGeometry]:
+    """:func:`_multi` for a list at once (shapely's constructors cost ~50 µs a geometry)."""
+    array = np.empty(len(geoms), dtype=object)
+    array[:] = list(geoms)
+    parts, owner = shapely.get_parts(array, return_index=True)
+    polygons = shapely.get_type_id(parts) == 3
+    parts, owner = parts[polygons], owner[polygons]
+    result = [MultiPolygon()] * len(geoms)
+    if len(parts):
+        present, dense = np.unique(owner, return_inverse=True)
+        multis = shapely.multipolygons(parts, indices=dense)
+        for i, multi in zip(present.tolist(), multis, strict=True):
+            result[i] = multi
+    return result
+
+
+def _ewkb_hex(geoms: Sequence[BaseGeometry | None], srid: int) -> list[str | None]:
+    array = np.empty(len(geoms), dtype=object)
+    array[:] = list(geoms)
+    return shapely.to_wkb(shapely.set_srid(array, srid), hex=True, include_srid=True).tolist()
+
+
+def _draft_row(batch: SurveyBatch, room: PlanRoom, live_id: int | None, change: str) -> list[Any]:
+    """A new room's column values in ``_ROW_COLUMNS`` order, geometries filled in later."""
+    return [
+        batch.id, live_id, change, room.number, room.name, room.use, room.subtype, None, None,
+        room.area_m2, room.area_rule, room.deductions_m2, list(room.handles), _label_raw(room),
+        room.derived, room.layer, batch.province_code,
+    ]  # fmt: skip
+
+
+def _removed_row(batch: SurveyBatch, live: Room) -> list[Any]:
     """A live room the new drawing no longer has; it is retired when the batch goes live."""
-    return SurveyRoom(
-        batch_id=batch.id,
-        matched_room_id=live.id,
-        change=ChangeKind.REMOVED.value,
-        number=live.number,
-        name=live.name,
-        use_category=live.use_category,
-        use_subtype=live.use_subtype,
-        plan_geom=live.plan_geom,
-        map_geom=live.map_geom,
-        usable_area_m2=live.usable_area_m2,
-        area_rule=live.area_rule,
-        deductions_m2=live.deductions_m2,
-        source_handles=list(live.source_handles or []),
-        label_raw=live.label_raw,
-        derived=live.derived,
-        province_code=batch.province_code,
-    )
+    return [
+        batch.id, live.id, ChangeKind.REMOVED.value, live.number, live.name, live.use_category,
+        live.use_subtype, None, None, live.usable_area_m2, live.area_rule, live.deductions_m2,
+        list(live.source_handles or []), live.label_raw, live.derived, None, batch.province_code,
+    ]  # fmt: skip
 
 
 # -- georeferencing: plan metres → a CGCS2000 Gauss-Krüger zone → EPSG:4490 -------------------
