@@ -116,18 +116,29 @@ def build_floor_plans(
 
     texts, titles = _texts(drawing, label_layers, factor)
 
-    # Every ring in the drawing, per layer, so detection can compare layers.
+    # Every ring in the drawing, per layer, so detection can compare layers. Each ring is built
+    # once; what building it reported is kept aside and counts only if its layer is chosen.
     scratch = ImportReport()
-    all_rings: dict[str, list[Candidate]] = defaultdict(list)
+    built: list[tuple[str, list[Candidate], ImportReport | None]] = []
+
+    def keep(layer: str, cands: list[Candidate]) -> None:
+        found = None
+        if scratch.errors or scratch.warnings or scratch.fixes or scratch.info:
+            found = ImportReport(scratch.errors, scratch.warnings, scratch.fixes, scratch.info)
+            scratch.errors, scratch.warnings, scratch.fixes, scratch.info = [], [], [], []
+        built.append((layer, cands, found))
+
     for outline in drawing.outlines:
-        if cand := outline_candidate(outline, tol, scratch):
-            all_rings[outline.layer].append(cand)
+        cand = outline_candidate(outline, tol, scratch)
+        keep(outline.layer, [cand] if cand else [])
     for line in drawing.linework:
-        if cand := polyline_candidate(line, tol, scratch):
-            all_rings[line.layer].append(cand)
+        cand = polyline_candidate(line, tol, scratch)
+        keep(line.layer, [cand] if cand else [])
     for hatch in drawing.hatches:
-        for cand in hatch_candidates(hatch, tol, scratch):
-            all_rings[hatch.layer].append(cand)
+        keep(hatch.layer, hatch_candidates(hatch, tol, scratch))
+    all_rings: dict[str, list[Candidate]] = defaultdict(list)
+    for layer, cands, _ in built:
+        all_rings[layer].extend(cands)
 
     if room_layers is None:
         chosen = _detect_room_layers(all_rings, texts, report)
@@ -143,17 +154,15 @@ def build_floor_plans(
         )
     chosen_set = set(chosen)
 
-    # Now build the candidates again on the chosen layers, this time reporting problems.
+    # The candidates on the chosen layers, with the problems found while building them.
     candidates: list[Candidate] = []
-    for outline in drawing.outlines:
-        if outline.layer in chosen_set and (cand := outline_candidate(outline, tol, report)):
-            candidates.append(cand)
-    for line in drawing.linework:
-        if line.layer in chosen_set and (cand := polyline_candidate(line, tol, report)):
-            candidates.append(cand)
-    for hatch in drawing.hatches:
-        if hatch.layer in chosen_set:
-            candidates.extend(hatch_candidates(hatch, tol, report))
+    for layer, cands, found in built:
+        if layer in chosen_set:
+            if found is not None:
+                report.extend(found)
+            candidates.extend(cands)
+    built.clear()  # rings of other layers are not needed any more
+    all_rings.clear()
     candidates = _dedupe(candidates, report)
 
     derived = False
@@ -597,6 +606,11 @@ def _report_labels(
             layers=sorted(label_layers),
         )
     any_labels = bool(used_handles)
+    parsed_texts = {(t.label.handle, t.label.text): t.parsed for t in texts}
+
+    def parsed(label: RoomLabel) -> ParsedLabel:
+        return parsed_texts.get((label.handle, label.text)) or parse_label(label.text)
+
     for floor in floors:
         numbers: Counter[str] = Counter()
         for room in floor.rooms:
@@ -610,9 +624,9 @@ def _report_labels(
                     layer=room.layer,
                 )
             if len(room.labels) > 1:
-                parsed = [parse_label(lab.text) for lab in room.labels]
-                numbers_in = {p.number for p in parsed if p.number}
-                names_in = {p.name for p in parsed if p.name}
+                parses = [parsed(lab) for lab in room.labels]
+                numbers_in = {p.number for p in parses if p.number}
+                names_in = {p.name for p in parses if p.name}
                 if len(numbers_in) > 1 or len(names_in) > 1:
                     report.warning(
                         PlanCode.ROOM_MULTIPLE_LABELS,
@@ -621,7 +635,7 @@ def _report_labels(
                         room.handles[0],
                         labels=[lab.text for lab in room.labels],
                     )
-            drawn = [p.area_m2 for p in (parse_label(lab.text) for lab in room.labels) if p.area_m2]
+            drawn = [p.area_m2 for p in (parsed(lab) for lab in room.labels) if p.area_m2]
             for value in drawn:
                 if abs(value - room.area_m2) > max(0.5, 0.02 * room.area_m2):
                     report.warning(

@@ -14,6 +14,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import shapely
 from shapely.geometry import Polygon
 
 from floorplans.primitives import Vertex
@@ -152,7 +154,13 @@ class ClosedRing:
     def polygon(self, factor: float, sagitta_tol_m: float = 0.001) -> Polygon:
         """Shapely polygon in plan metres (drawing coordinates × factor), arcs flattened."""
         coords = densify_ring(self.vertices, sagitta_tol_m / factor if factor else 0.0)
-        return Polygon([(x * factor, y * factor) for x, y in coords])
+        if len(coords) < 3:
+            return Polygon([(x * factor, y * factor) for x, y in coords])
+        # shapely.polygons on an array is ~5x faster than Polygon() on a list of tuples.
+        array = np.array(coords, dtype=float) * factor
+        if not (array[0] == array[-1]).all():
+            array = np.vstack([array, array[:1]])  # close it as Polygon() would
+        return shapely.polygons(array)
 
 
 def _dedupe(vertices: Sequence[Vertex], tol: float) -> list[Vertex]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from gis_app.vocab import RoomUse
 
@@ -270,6 +271,7 @@ _NUMBER_GLUED_LAST = re.compile(rf"^([\u4e00-\u9fff]+?)({_NUMBER})(?:室|号)?$"
 _NUMBER_BRACKETED = re.compile(rf"^(.+?)\s*[（(]\s*({_NUMBER})\s*[)）]$")
 
 
+@lru_cache(maxsize=4096)
 def classify_use(name: str) -> tuple[RoomUse | None, str | None]:
     """Use category and subtype for a room name, or (None, None) when the name does not say.
 

@@ -124,6 +124,8 @@ def _ring_candidate(
 
 def _shell(polygon: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
     if isinstance(polygon, Polygon):
+        if shapely.get_num_interior_rings(polygon) == 0:
+            return polygon  # a ring's polygon: already its own shell
         return Polygon(polygon.exterior)
     return MultiPolygon([Polygon(p.exterior) for p in polygon.geoms])
 
