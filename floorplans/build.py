@@ -17,10 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon
 from shapely.geometry import Point
 from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
 from floorplans.codes import PlanCode
@@ -41,7 +43,7 @@ from floorplans.rings import Candidate
 from floorplans.rings import RingTolerances
 from floorplans.rings import covers_mostly
 from floorplans.rings import hatch_candidates
-from floorplans.rings import outline_candidate
+from floorplans.rings import outline_candidates
 from floorplans.rings import polyline_candidate
 from floorplans.validate import validate_floor
 from gis_app.report import ImportReport
@@ -128,9 +130,9 @@ def build_floor_plans(
             scratch.errors, scratch.warnings, scratch.fixes, scratch.info = [], [], [], []
         built.append((layer, cands, found))
 
-    for outline in drawing.outlines:
-        cand = outline_candidate(outline, tol, scratch)
-        keep(outline.layer, [cand] if cand else [])
+    outline_candidates(
+        drawing.outlines, tol, scratch, lambda o, cand: keep(o.layer, [cand] if cand else [])
+    )
     for line in drawing.linework:
         cand = polyline_candidate(line, tol, scratch)
         keep(line.layer, [cand] if cand else [])
@@ -181,7 +183,9 @@ def build_floor_plans(
         nodes = [rooms_nodes[i] for i in group.members]
         floor_outline = _floor_outline(outlines, [n.cand.polygon for n in nodes])
         rooms = _rooms(nodes, report)
-        rooms.sort(key=_room_sort_key)
+        points = shapely.point_on_surface(_array([r.polygon for r in rooms])).tolist()
+        order = sorted(range(len(rooms)), key=lambda k: _room_sort_key(rooms[k], points[k]))
+        rooms = [rooms[k] for k in order]
         plan = FloorPlan(
             rooms=tuple(rooms),
             name=group.name,
@@ -368,13 +372,17 @@ def _classify(candidates: list[Candidate], texts: list[_Text], report: ImportRep
     tree = STRtree(polys)
     area = [n.cand.area for n in nodes]
     parent: list[int | None] = [None] * len(nodes)
+    # Rings holding each ring's representative point, all in one tree query (sorted by ring).
+    points = shapely.point_on_surface(_array(polys))
+    inner, outer = tree.query(points, predicate="within")
+    order = np.lexsort((outer, inner))
+    holders: dict[int, list[int]] = defaultdict(list)
+    for i, j in zip(inner[order].tolist(), outer[order].tolist(), strict=True):
+        if j != i and area[j] > area[i] * 1.0001:
+            holders[i].append(j)
     for i, node in enumerate(nodes):
-        point = node.cand.polygon.representative_point()
         best: int | None = None
-        for j in tree.query(point, predicate="within"):
-            j = int(j)
-            if j == i or area[j] <= area[i] * 1.0001:
-                continue
+        for j in holders.get(i, ()):
             if best is not None and area[j] >= area[best]:
                 continue
             if covers_mostly(polys[j], polys[i]):
@@ -580,9 +588,16 @@ def _describe(
     return number, name, (str(use) if use is not None else None), subtype
 
 
-def _room_sort_key(room: Room) -> tuple:
-    c = room.polygon.representative_point()
+def _room_sort_key(room: Room, c: Point) -> tuple:
+    """Numbered rooms in natural order, then the rest top to bottom, left to right
+    (``c`` is the room's representative point)."""
     return (room.number is None, _natural(room.number or ""), -round(c.y, 1), round(c.x, 1))
+
+
+def _array(geoms: Sequence[BaseGeometry]) -> np.ndarray:
+    array = np.empty(len(geoms), dtype=object)
+    array[:] = list(geoms)
+    return array
 
 
 def _natural(text: str) -> tuple:

@@ -8,9 +8,12 @@ while closing and repairing rings go into the report with the entity handle.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon
 from shapely.geometry import Polygon
@@ -19,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from floorplans.codes import PlanCode
 from floorplans.geometry import ClosedRing
 from floorplans.geometry import close_ring
+from floorplans.geometry import densify_ring
 from floorplans.primitives import HatchBoundary
 from floorplans.primitives import LineWork
 from floorplans.primitives import Outline
@@ -28,7 +32,8 @@ __all__ = [
     "Candidate",
     "RingTolerances",
     "hatch_candidates",
-    "outline_candidate",
+    "outline_candidates",
+    "prepare_rings",
     "polyline_candidate",
 ]
 
@@ -78,9 +83,11 @@ class Candidate:
         return self.handles[0]
 
 
-def _repair(polygon: Polygon, handle: str, report: ImportReport) -> Polygon | MultiPolygon | None:
+def _repair(
+    polygon: Polygon, handle: str, report: ImportReport, valid: bool | None = None
+) -> Polygon | MultiPolygon | None:
     """Make a ring polygon valid; self-intersections are repaired and reported as a fix."""
-    if polygon.is_valid:
+    if polygon.is_valid if valid is None else valid:
         return polygon
     reason = shapely.is_valid_reason(polygon)
     fixed = shapely.make_valid(polygon)
@@ -99,6 +106,39 @@ def _repair(polygon: Polygon, handle: str, report: ImportReport) -> Polygon | Mu
     return result
 
 
+Prepared = tuple[Polygon, float, bool]
+"""A ring's densified polygon in plan metres with its area and validity, computed in bulk."""
+
+
+def prepare_rings(rings: Sequence[ClosedRing | None], tol: RingTolerances) -> list[Prepared | None]:
+    """:meth:`ClosedRing.polygon`, area and validity for many rings with a few array calls
+    (one shapely constructor per ring cost more than the rest of a ring's checks)."""
+    factor = tol.factor
+    sagitta = tol.sagitta_m / factor if factor else 0.0
+    coords: list[list[tuple[float, float]]] = []
+    owners: list[int] = []
+    for index, ring in enumerate(rings):
+        if ring is not None:
+            points = densify_ring(ring.vertices, sagitta)
+            if len(points) >= 3:
+                coords.append(points)
+                owners.append(index)
+    prepared: list[Prepared | None] = [None] * len(rings)
+    if coords:
+        flat = np.array([p for points in coords for p in points], dtype=float) * factor
+        which = np.repeat(np.arange(len(coords)), [len(points) for points in coords])
+        polygons = shapely.polygons(shapely.linearrings(flat, indices=which))
+        areas = shapely.area(polygons).tolist()
+        valid = shapely.is_valid(polygons).tolist()
+        for k, index in enumerate(owners):
+            prepared[index] = (polygons[k], areas[k], valid[k])
+    for index, ring in enumerate(rings):
+        if ring is not None and prepared[index] is None:
+            raw = ring.polygon(factor, tol.sagitta_m)
+            prepared[index] = (raw, raw.area, raw.is_valid)
+    return prepared
+
+
 def _ring_candidate(
     ring: ClosedRing,
     layer: str,
@@ -106,19 +146,27 @@ def _ring_candidate(
     source: str,
     tol: RingTolerances,
     report: ImportReport,
+    prepared: Prepared | None = None,
 ) -> Candidate | None:
     factor = tol.factor
     exact = ring.area * factor * factor
-    raw = ring.polygon(factor, tol.sagitta_m)
-    polygon = _repair(raw, handle, report) if raw.area >= MIN_AREA_M2 or not raw.is_valid else raw
-    if polygon is None or polygon.area < MIN_AREA_M2:
+    if prepared is None:
+        raw = ring.polygon(factor, tol.sagitta_m)
+        prepared = (raw, raw.area, raw.is_valid)
+    raw, raw_area, raw_valid = prepared
+    if raw_area >= MIN_AREA_M2 or not raw_valid:
+        polygon = _repair(raw, handle, report, raw_valid)
+    else:
+        polygon = raw
+    area_now = raw_area if polygon is raw else (None if polygon is None else polygon.area)
+    if polygon is None or area_now < MIN_AREA_M2:
         report.warning(
             PlanCode.ZERO_AREA, "闭合轮廓面积为零（退化或重叠的顶点），已忽略", handle, layer=layer
         )
         return None
     # The densified polygon differs from the exact ring only by the arc flattening; when a repair
     # changed more than that (a bow-tie), the repaired polygon's area is the truth.
-    area = exact if abs(polygon.area - raw.area) <= 1e-6 * max(1.0, raw.area) else polygon.area
+    area = exact if abs(area_now - raw_area) <= 1e-6 * max(1.0, raw_area) else area_now
     return Candidate(_shell(polygon), area, layer, [handle], source)
 
 
@@ -130,20 +178,35 @@ def _shell(polygon: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
     return MultiPolygon([Polygon(p.exterior) for p in polygon.geoms])
 
 
-def outline_candidate(
-    outline: Outline, tol: RingTolerances, report: ImportReport
-) -> Candidate | None:
-    """A candidate from a closed outline (flagged, or closed by coordinates: see the seam)."""
-    ring = close_ring(outline.vertices, True, tol.coincide, tol.close_gap)
-    if ring is None:
-        report.warning(
-            PlanCode.ZERO_AREA,
-            "闭合轮廓不足三个不同的顶点，已忽略",
-            outline.handle,
-            layer=outline.layer,
-        )
-        return None
-    return _ring_candidate(ring, outline.layer, outline.handle, "outline", tol, report)
+def outline_candidates(
+    outlines: Sequence[Outline],
+    tol: RingTolerances,
+    report: ImportReport,
+    each: Callable[[Outline, Candidate | None], None] | None = None,
+) -> list[Candidate | None]:
+    """Candidates from closed outlines (flagged, or closed by coordinates: see the seam), their
+    polygons made in bulk; ``each`` is called after every outline (the builder files each
+    outline's findings under its layer)."""
+    rings = [close_ring(o.vertices, True, tol.coincide, tol.close_gap) for o in outlines]
+    prepared = prepare_rings(rings, tol)
+    result: list[Candidate | None] = []
+    for outline, ring, ready in zip(outlines, rings, prepared, strict=True):
+        cand = None
+        if ring is None:
+            report.warning(
+                PlanCode.ZERO_AREA,
+                "闭合轮廓不足三个不同的顶点，已忽略",
+                outline.handle,
+                layer=outline.layer,
+            )
+        else:
+            cand = _ring_candidate(
+                ring, outline.layer, outline.handle, "outline", tol, report, ready
+            )
+        result.append(cand)
+        if each is not None:
+            each(outline, cand)
+    return result
 
 
 def polyline_candidate(
