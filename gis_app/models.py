@@ -27,6 +27,7 @@ from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import func
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped
@@ -36,12 +37,14 @@ from sqlalchemy.orm import relationship
 from gis_app.db import Base
 from gis_app.vocab import AgencyCategory
 from gis_app.vocab import BuildingUse
+from gis_app.vocab import CounterpartyKind
 from gis_app.vocab import OccupantStatus
 from gis_app.vocab import RegionLevel
 from gis_app.vocab import RoomStatus
 from gis_app.vocab import RoomUse
 from gis_app.vocab import SurveyStatus
 from gis_app.vocab import Tenure
+from gis_app.vocab import TitleException
 
 __all__ = [
     "MAP_SRID",
@@ -56,6 +59,8 @@ __all__ = [
     "Person",
     "Region",
     "Room",
+    "RoomLease",
+    "RoomLedgerEntry",
     "RoomVersion",
     "SurveyBatch",
     "SurveyConfirmation",
@@ -141,6 +146,16 @@ class Agency(TimestampMixin, Base):
     """编制数 by rank, e.g. {"市级正职": 1, "正局(处)级": 4}."""
     actual_headcount: Mapped[int | None] = mapped_column(Integer)
     """实有人数, shown beside the approved staff."""
+    parking_spaces: Mapped[int | None] = mapped_column(Integer)
+    """车位数 approved for the agency (by local planning rules): sizes the 汽车库 in C."""
+    bicycle_spaces: Mapped[int | None] = mapped_column(Integer)
+    ebike_spaces: Mapped[int | None] = mapped_column(Integer)
+    """电动车/摩托车 spaces."""
+    guards: Mapped[int | None] = mapped_column(Integer)
+    """警卫人数: sizes the 警卫用房 in C."""
+    reported_areas: Mapped[dict[str, float] | None] = mapped_column(JSONB)
+    """The agency's own sub-ledger totals (分台账), 使用面积 by use: {"办公室": 812.4, ...};
+    reconciled against the surveyed rooms (账账相符). NULL: the agency reported none."""
     province_code: Mapped[str] = mapped_column(PROVINCE, index=True)
 
     region: Mapped[Region] = relationship()
@@ -150,10 +165,18 @@ class Agency(TimestampMixin, Base):
 # -- compounds, buildings, floors, rooms -----------------------------------------------------
 
 
+def _title_exception_check(table: str) -> CheckConstraint:
+    return CheckConstraint(
+        "title_exception IS NULL OR " + _one_of("title_exception", TitleException),
+        name=f"{table}_title_exception",
+    )
+
+
 class Compound(TimestampMixin, Base):
     """A 院落: a walled site holding one or more buildings."""
 
     __tablename__ = "compound"
+    __table_args__ = (_title_exception_check("compound"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str | None] = mapped_column(String(40), unique=True)
@@ -163,6 +186,8 @@ class Compound(TimestampMixin, Base):
     land_title: Mapped[str | None] = mapped_column(String(100))
     """土地证 / 不动产权证号."""
     title_holder: Mapped[str | None] = mapped_column(String(200))
+    title_exception: Mapped[str | None] = mapped_column(String(4))
+    """Why the registrant may be other than the 机关事务管理部门 (垂管/派出/参公/涉密/备案)."""
     geom: Mapped[WKBElement | None] = mapped_column(_map_polygon())
     area_m2: Mapped[float | None] = mapped_column(Float)
     """Land area on the ellipsoid (never in degrees or Web Mercator)."""
@@ -178,6 +203,7 @@ class Building(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint(_one_of("use_class", BuildingUse), name="building_use_class"),
         CheckConstraint(_one_of("tenure", Tenure), name="building_tenure"),
+        _title_exception_check("building"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -194,6 +220,9 @@ class Building(TimestampMixin, Base):
     tenure: Mapped[str] = mapped_column(String(2), default=Tenure.OWNED.value)
     title_record: Mapped[str | None] = mapped_column(String(200))
     """Ownership certificate or lease/loan agreement reference."""
+    title_holder: Mapped[str | None] = mapped_column(String(200))
+    """权属人 of the building's own certificate (when it has one apart from its compound's)."""
+    title_exception: Mapped[str | None] = mapped_column(String(4))
     footprint_area_m2: Mapped[float | None] = mapped_column(Float)
     province_code: Mapped[str] = mapped_column(PROVINCE, index=True)
 
@@ -261,6 +290,74 @@ class Room(TimestampMixin, Base):
     floor: Mapped[Floor] = relationship(back_populates="rooms")
     agency: Mapped[Agency | None] = relationship()
     occupancies: Mapped[list[Occupancy]] = relationship(back_populates="room")
+
+
+class RoomLease(Base):
+    """A contract by which a room is leased (出租) or lent (出借) to someone else.
+
+    Kept per contract, not per room, so a renewal (a later contract for the same room) and an
+    expired contract whose room was never taken back can both be seen.
+    """
+
+    __tablename__ = "room_lease"
+    __table_args__ = (
+        CheckConstraint("kind IS NULL OR kind IN ('出租', '出借')", name="room_lease_kind"),
+        CheckConstraint(
+            "counterparty_kind IS NULL OR " + _one_of("counterparty_kind", CounterpartyKind),
+            name="room_lease_counterparty_kind",
+        ),
+        CheckConstraint(
+            "end_date IS NULL OR end_date >= start_date", name="room_lease_contract_period"
+        ),
+        UniqueConstraint("room_id", "start_date", name="room_lease_per_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), index=True)
+    kind: Mapped[str | None] = mapped_column(String(2))
+    """出租 or 出借 as the register says; NULL when the room is simply used by the other party."""
+    counterparty: Mapped[str] = mapped_column(String(200))
+    """承租方 / 借用方."""
+    counterparty_kind: Mapped[str | None] = mapped_column(String(6))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    approval_ref: Mapped[str | None] = mapped_column(String(100))
+    """批准文号 of the 本级政府 approval, if any."""
+    province_code: Mapped[str] = mapped_column(PROVINCE, index=True)
+
+    room: Mapped[Room] = relationship()
+
+
+class RoomLedgerEntry(Base):
+    """One row of the room register (房间台账) as the roster delivered it.
+
+    The register is compared with the survey (账实相符): a row whose room was never surveyed,
+    and a surveyed room the register lacks, are both findings. ``room_id`` is the room the row
+    named when it was imported (NULL: no surveyed room had that number).
+    """
+
+    __tablename__ = "room_ledger"
+    __table_args__ = (
+        Index(
+            "room_ledger_key",
+            "building_id",
+            text("coalesce(floor_name, '')"),
+            "number",
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id"), index=True)
+    floor_name: Mapped[str | None] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(40))
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    status: Mapped[str | None] = mapped_column(String(4))
+    province_code: Mapped[str] = mapped_column(PROVINCE, index=True)
+
+    building: Mapped[Building] = relationship()
+    room: Mapped[Room | None] = relationship()
 
 
 class RoomVersion(Base):

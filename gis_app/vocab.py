@@ -11,6 +11,7 @@ from enum import StrEnum
 __all__ = [
     "AgencyCategory",
     "BuildingUse",
+    "CounterpartyKind",
     "OccupantStatus",
     "RegionLevel",
     "RoomStatus",
@@ -18,6 +19,7 @@ __all__ = [
     "ROOM_SUBTYPES",
     "SurveyStatus",
     "Tenure",
+    "TitleException",
 ]
 
 
@@ -132,3 +134,24 @@ class SurveyStatus(StrEnum):
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
     SUPERSEDED = "superseded"
+
+
+class TitleException(StrEnum):
+    """Why a title may be registered other than to the 机关事务管理部门 (管理办法 Art. 5)."""
+
+    VERTICAL = "垂管"
+    DISPATCHED = "派出"
+    CIVIL_SERVICE_MANAGED = "参公"
+    CLASSIFIED = "涉密"
+    FILED = "备案"
+    """权属备案: records lost or title unclear; the filing stands in for the certificate."""
+
+
+class CounterpartyKind(StrEnum):
+    """Who holds a leased or lent room: enterprises and non-budget units must be cleared out."""
+
+    ENTERPRISE = "企业"
+    NON_BUDGET = "非预算单位"
+    PUBLIC_BODY = "机关事业单位"
+    INDIVIDUAL = "个人"
+    OTHER = "其他"

@@ -120,9 +120,17 @@ ANCILLARY_2014: dict[str, float] = {
     "canteen_first_staff": 100,
     "canteen_per_person_first": 3.7,
     "canteen_per_person_beyond": 2.6,
+    "parking_first_spaces": 200,
+    "parking_per_space_first": 40.0,
+    "parking_per_space_beyond": 38.0,
+    "bicycle_per_space": 1.8,
+    "ebike_per_space": 2.5,
+    "guard_per_person": 25.0,
 }
-"""附属用房 building-area caps used in C (§1.8). Parking and guard rooms need counts the registry
-does not hold (spaces, guards), so they are not part of C until it does."""
+"""附属用房 building-area caps that make up C (§1.8): the canteen per 编制 (3.7 m² up to 100,
+2.6 beyond), the car park per space (40 m² up to 200 spaces, 38 beyond), bicycles 1.8 and
+e-bikes/motorbikes 2.5 m² per space, guard rooms 25 m² per guard. The counts (spaces, guards)
+are the agency's own, from the roster's 单位 sheet; 人防设施 follow the 人防 rules (no cap)."""
 
 
 @dataclass(frozen=True)
