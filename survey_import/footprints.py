@@ -49,6 +49,7 @@ from gis_app.registry import to_multipolygon
 from gis_app.report import ImportReport
 from gis_app.vocab import BuildingUse
 from gis_app.vocab import Tenure
+from gis_app.vocab import TitleException
 from survey_import.tabular import Columns
 from survey_import.tabular import InputRefused
 from survey_import.tabular import normalize_header
@@ -105,6 +106,7 @@ COMPOUND_COLUMNS = Columns(
         "region": ("行政区划代码", "区划代码", "region_code", "region"),
         "land_title": ("不动产权证号", "不动产证号", "土地证号", "土地证", "land_title"),
         "title_holder": ("权属人", "权利人", "title_holder"),
+        "title_exception": ("例外情形", "权属例外", "登记例外", "title_exception"),
     }
 )
 
@@ -120,6 +122,8 @@ BUILDING_COLUMNS = Columns(
         "use_class": ("建筑物分类", "建筑分类", "用途分类", "use_class"),
         "tenure": ("权属", "权属性质", "产权性质", "tenure"),
         "title_record": ("权属证明", "产权证号", "租赁协议", "title_record"),
+        "title_holder": ("权属人", "权利人", "title_holder"),
+        "title_exception": ("例外情形", "权属例外", "登记例外", "title_exception"),
         "high_rise": ("是否高层", "高层", "high_rise"),
         "height": ("建筑高度", "高度", "height_m", "height"),
     }
@@ -160,6 +164,20 @@ _TENURE = {
     "借用": Tenure.BORROWED,
     "borrowed": Tenure.BORROWED,
 }
+
+_TITLE_EXCEPTION = {e.value: e for e in TitleException} | {
+    "垂直管理": TitleException.VERTICAL,
+    "派出机构": TitleException.DISPATCHED,
+    "参照公务员法管理": TitleException.CIVIL_SERVICE_MANAGED,
+    "国家安全": TitleException.CLASSIFIED,
+    "权属备案": TitleException.FILED,
+    "vertical": TitleException.VERTICAL,
+    "dispatched": TitleException.DISPATCHED,
+    "civil_service": TitleException.CIVIL_SERVICE_MANAGED,
+    "classified": TitleException.CLASSIFIED,
+    "filed": TitleException.FILED,
+}
+"""例外情形 of 管理办法 Art. 5: why a title may be registered other than to the 机关事务管理部门."""
 
 
 @dataclass(frozen=True)
@@ -551,9 +569,12 @@ def _kind_of(
     building_found, _ = BUILDING_COLUMNS.match(names)  # type: ignore[arg-type]
     compound_found, _ = COMPOUND_COLUMNS.match(names)  # type: ignore[arg-type]
     building_only = {"compound", "floors_above", "floors_below", "use_class", "year"}
-    compound_only = {"land_title", "address", "title_holder"}
+    compound_only = {"land_title", "address"}
     is_building = bool(building_only & set(building_found))
-    is_compound = bool(compound_only & set(compound_found))
+    # 权属人 may describe either; alone it still means a compound file, as it always did.
+    is_compound = bool(compound_only & set(compound_found)) or (
+        not is_building and "title_holder" in compound_found
+    )
     if is_building and not is_compound:
         return "building"
     if is_compound and not is_building:
@@ -731,6 +752,11 @@ def _plan_compound(
     for key in ("address", "land_title", "title_holder"):
         if key in mapping:  # a column the file lacks leaves the stored value alone
             values[key] = _text(feature.attributes, mapping, key)
+    if "title_exception" in mapping:
+        exception, ok = _title_exception(feature, mapping, report)
+        if not ok:
+            return None
+        values["title_exception"] = exception
     values.update(geom=geom, area_m2=geodesic_area_m2(geom), province_code=region[:2])
     return _Planned(feature, "compound", values, geom)
 
@@ -790,6 +816,12 @@ def _plan_building(
     title = _text(attrs, mapping, "title_record")
     if title is not None:
         values["title_record"] = title
+    if "title_holder" in mapping:
+        values["title_holder"] = _text(attrs, mapping, "title_holder")
+    if "title_exception" in mapping:
+        exception, exception_ok = _title_exception(feature, mapping, report)
+        ok = ok and exception_ok
+        values["title_exception"] = exception
     high_rise = _high_rise(attrs, mapping, values.get("floors_above"), fail)
     if high_rise is not None:
         values["is_high_rise"] = high_rise
@@ -799,6 +831,25 @@ def _plan_building(
     if region is not None:
         plan.values["province_code"] = region[:2]
     return plan
+
+
+def _title_exception(
+    feature: Feature, mapping: dict[str, str], report: ImportReport
+) -> tuple[str | None, bool]:
+    """The 例外情形 of a feature (None when empty); False when the value is not one of them."""
+    raw = _text(feature.attributes, mapping, "title_exception")
+    if raw is None:
+        return None, True
+    exception = _TITLE_EXCEPTION.get(raw.lower())
+    if exception is None:
+        allowed = "/".join(e.value for e in TitleException)
+        report.error(
+            FootprintCode.BAD_VALUE,
+            f"要素{feature.number}「{mapping['title_exception']}」: 「{raw}」不是 {allowed}",
+            row=feature.number,
+        )
+        return None, False
+    return str(exception), True
 
 
 def _high_rise(

@@ -11,6 +11,16 @@ rows that depend on a bad one (a person of a rejected agency) are rejected too. 
 through ``gis_app.registry.save``, so a second import of the same roster changes nothing and adds
 no audit entries.
 
+The 房间 sheet is also the room register (房间台账): every row is kept as a ledger entry, so
+the analysis can reconcile register and survey (账实相符); a row whose room the survey does not
+have is kept with a warning, not refused. Its optional contract columns (承租方, 承租方性质,
+合同起始日期, 合同到期日期, 批准文号) record a lease or loan of the room; a room may appear on
+several rows when each names a contract with its own start date (the contract history), and the
+row of the latest contract sets the room's status. 承租方性质 left empty is taken as 企业 when
+the name says so (公司, 集团, ...). The 单位 sheet may carry the counts behind the ancillary caps
+(车位数, 自行车位数, 电动车位数, 警卫人数) and the agency's own sub-ledger totals (办公室面积,
+服务用房面积, 设备用房面积) reconciled against the survey (账账相符).
+
 Occupancy follows the 人员 sheet when it has the 楼栋/房间号 columns: rooms no longer listed
 are ended on the new 入驻日期 (else today), new ones start on it: a period is [valid_from,
 valid_to), as in the 入驻记录 sheet, so a move ends one occupancy on the day the next begins.
@@ -39,6 +49,8 @@ from gis_app.models import Occupancy
 from gis_app.models import Person
 from gis_app.models import Region
 from gis_app.models import Room
+from gis_app.models import RoomLease
+from gis_app.models import RoomLedgerEntry
 from gis_app.ranks import category_of
 from gis_app.ranks import normalize_rank
 from gis_app.ranks import ranks_for
@@ -51,9 +63,11 @@ from gis_app.registry import save
 from gis_app.registry import start_occupancy
 from gis_app.report import ImportReport
 from gis_app.vocab import AgencyCategory
+from gis_app.vocab import CounterpartyKind
 from gis_app.vocab import OccupantStatus
 from gis_app.vocab import RegionLevel
 from gis_app.vocab import RoomStatus
+from gis_app.vocab import RoomUse
 from survey_import.tabular import Columns
 from survey_import.tabular import InputRefused
 from survey_import.tabular import Row
@@ -103,6 +117,8 @@ class RosterCode(StrEnum):
     OCCUPANCY_ENDED = "roster-occupancy-ended"
     CONFLICT = "roster-database-conflict"
     DEPENDS_ON_BAD_ROW = "roster-depends-on-bad-row"
+    ROOM_NOT_SURVEYED = "roster-room-not-surveyed"
+    COUNTERPARTY_KIND_FROM_NAME = "roster-counterparty-kind-from-name"
 
 
 AGENCY_COLUMNS = Columns(
@@ -115,6 +131,29 @@ AGENCY_COLUMNS = Columns(
         "level_name": ("机构级别", "单位级别", "机构规格", "level"),
         "parent": ("上级单位", "主管单位", "上级单位名称", "parent", "parent_agency"),
         "headcount": ("实有人数", "实际人数", "在编人数", "actual_headcount", "headcount"),
+        "parking_spaces": ("车位数", "汽车车位数", "停车位数", "parking_spaces", "parking"),
+        "bicycle_spaces": ("自行车位数", "自行车车位数", "bicycle_spaces", "bicycles"),
+        "ebike_spaces": (
+            "电动车位数",
+            "电动车摩托车位数",
+            "摩托车位数",
+            "ebike_spaces",
+            "ebikes",
+        ),
+        "guards": ("警卫人数", "警卫人员数", "guards", "guard_staff"),
+        "reported_office": ("办公室面积", "办公室使用面积", "office_area", "reported_office"),
+        "reported_service": (
+            "服务用房面积",
+            "服务用房使用面积",
+            "service_area",
+            "reported_service",
+        ),
+        "reported_equipment": (
+            "设备用房面积",
+            "设备用房使用面积",
+            "equipment_area",
+            "reported_equipment",
+        ),
     },
     required=("name",),
 )
@@ -147,6 +186,39 @@ ROOM_COLUMNS = Columns(
         "status": ("使用状态", "状态", "status"),
         "status_date": ("状态日期", "status_date", "since"),
         "approved_use": ("核定用途", "核定功能", "approved_use"),
+        "counterparty": (
+            "承租方",
+            "借用方",
+            "承租(借用)方",
+            "承租借用方",
+            "counterparty",
+            "tenant",
+            "lessee",
+            "borrower",
+        ),
+        "counterparty_kind": (
+            "承租方性质",
+            "承租方类型",
+            "借用方性质",
+            "counterparty_kind",
+            "tenant_kind",
+        ),
+        "contract_start": (
+            "合同起始日期",
+            "合同开始日期",
+            "租期起",
+            "contract_start",
+            "lease_start",
+        ),
+        "contract_end": (
+            "合同到期日期",
+            "合同终止日期",
+            "合同结束日期",
+            "租期止",
+            "contract_end",
+            "lease_end",
+        ),
+        "approval_ref": ("批准文号", "审批文号", "批准文件", "approval_ref", "approval"),
     },
     required=("building", "number"),
 )
@@ -196,6 +268,34 @@ _ROOM_STATUS = {s.value: s for s in RoomStatus} | {
     "occupied": RoomStatus.OCCUPIED_BY_OTHERS,
     "repair": RoomStatus.UNDER_REPAIR,
 }
+_COUNTERPARTY_KIND = {k.value: k for k in CounterpartyKind} | {
+    "公司": CounterpartyKind.ENTERPRISE,
+    "企业单位": CounterpartyKind.ENTERPRISE,
+    "enterprise": CounterpartyKind.ENTERPRISE,
+    "company": CounterpartyKind.ENTERPRISE,
+    "非预算事业单位": CounterpartyKind.NON_BUDGET,
+    "自收自支事业单位": CounterpartyKind.NON_BUDGET,
+    "non_budget": CounterpartyKind.NON_BUDGET,
+    "机关": CounterpartyKind.PUBLIC_BODY,
+    "事业单位": CounterpartyKind.PUBLIC_BODY,
+    "行政事业单位": CounterpartyKind.PUBLIC_BODY,
+    "public": CounterpartyKind.PUBLIC_BODY,
+    "individual": CounterpartyKind.INDIVIDUAL,
+    "other": CounterpartyKind.OTHER,
+}
+_ENTERPRISE_WORDS = ("公司", "集团", "企业", "商行", "银行", "酒店", "宾馆", "超市", "厂")
+"""A counterparty named like this is an enterprise (when the sheet does not say)."""
+_REPORTED_AREAS = {
+    "reported_office": RoomUse.OFFICE,
+    "reported_service": RoomUse.SERVICE,
+    "reported_equipment": RoomUse.EQUIPMENT,
+}
+_AGENCY_COUNTS = {
+    "parking_spaces": "车位数",
+    "bicycle_spaces": "自行车位数",
+    "ebike_spaces": "电动车位数",
+    "guards": "警卫人数",
+}
 _CATEGORY_OF_REGION = {
     RegionLevel.PROVINCE: AgencyCategory.PROVINCE,
     RegionLevel.CITY: AgencyCategory.CITY,
@@ -240,10 +340,15 @@ class _PersonPlan:
 @dataclass
 class _RoomPlan:
     row: Row
-    room: Room
+    building: Building
+    number: str
+    floor: str | None
+    room: Room | None
+    """None: the survey has no such room; the row is kept in the register only."""
     values: dict[str, Any]
     agency: str | None
     sets_agency: bool
+    leases: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -432,6 +537,8 @@ def _plan_agencies(rows: list[Row], ctx: _Context) -> list[_AgencyPlan]:
             ctx.error(row, "实有人数", RosterCode.BAD_VALUE, str(exc))
             headcount = None
         staff = _approved_staff(row, category, ctx) if category is not None else {}
+        counts = _agency_counts(row, ctx)
+        reported = _reported_areas(row, ctx)
         kind = _text(row, "kind", 20, ctx, "单位性质")
         level_name = _text(row, "level_name", 40, ctx, "机构级别")
         if len(ctx.report.errors) > errors_before or row.number in duplicated:
@@ -455,6 +562,9 @@ def _plan_agencies(rows: list[Row], ctx: _Context) -> list[_AgencyPlan]:
                 values[key] = value
         if "headcount" in row.values:
             values["actual_headcount"] = headcount
+        values |= counts
+        if any(key in row.values for key in _REPORTED_AREAS):
+            values["reported_areas"] = reported or None
         if code is None and existing is not None:
             values.pop("credit_code")
             ctx.report.warning(
@@ -480,6 +590,39 @@ def _plan_agencies(rows: list[Row], ctx: _Context) -> list[_AgencyPlan]:
         del ctx.agencies_in_file[plan.values["name"]]
         ctx.rejected_agencies[plan.values["name"]] = plan.row
     return plans
+
+
+def _agency_counts(row: Row, ctx: _Context) -> dict[str, int | None]:
+    """The counts behind the ancillary caps, for the columns the sheet has."""
+    out: dict[str, int | None] = {}
+    for key, column in _AGENCY_COUNTS.items():
+        if key not in row.values:
+            continue
+        try:
+            out[key] = parse_int(row.get(key))
+        except ValueError as exc:
+            ctx.error(row, column, RosterCode.BAD_VALUE, str(exc))
+    return out
+
+
+def _reported_areas(row: Row, ctx: _Context) -> dict[str, float]:
+    """The agency's own totals (m², two decimals) by use, for the cells that are filled."""
+    out: dict[str, float] = {}
+    for key, use in _REPORTED_AREAS.items():
+        value = row.text(key)
+        if value is None:
+            continue
+        column = AGENCY_COLUMNS.header(key)
+        try:
+            area = float(value.replace(",", "").rstrip("m²㎡ "))
+        except ValueError:
+            ctx.error(row, column, RosterCode.BAD_VALUE, f"「{value}」不是面积 (m²)")
+            continue
+        if not 0 <= area < 1e8:
+            ctx.error(row, column, RosterCode.BAD_VALUE, f"面积 {value} 超出合理范围")
+            continue
+        out[str(use)] = round(area, 2)
+    return out
 
 
 def _existing_agency(
@@ -572,16 +715,22 @@ def _resolve_rooms(
             )
         elif len(found) > 1:
             ok = False
-            floors = "、".join(r.floor.name for r in found)
-            ctx.error(
-                row,
-                "房间号",
-                RosterCode.AMBIGUOUS_ROOM,
-                f"楼栋「{building.code or building.name}」有多个房间 {number} (在 {floors})",
-            )
+            _ambiguous_room(row, building, number, found, ctx)
         elif found[0] not in rooms:
             rooms.append(found[0])
     return rooms if ok else None
+
+
+def _ambiguous_room(
+    row: Row, building: Building, number: str, found: list[Room], ctx: _Context
+) -> None:
+    floors = "、".join(r.floor.name for r in found)
+    ctx.error(
+        row,
+        "房间号",
+        RosterCode.AMBIGUOUS_ROOM,
+        f"楼栋「{building.code or building.name}」有多个房间 {number} (在 {floors})",
+    )
 
 
 def _plan_people(rows: list[Row], ctx: _Context) -> list[_PersonPlan]:
@@ -697,22 +846,23 @@ def _person_rooms(row: Row, ctx: _Context) -> list[Room]:
 
 
 def _plan_rooms(rows: list[Row], ctx: _Context) -> list[_RoomPlan]:
-    plans = []
-    seen: dict[int, int] = {}
+    plans: list[_RoomPlan] = []
     for row in rows:
         errors_before = len(ctx.report.errors)
         building = _resolve_building(row, ctx, "楼栋")
-        number = row.text("number")
-        if number is None:
+        number = _text(row, "number", 40, ctx, "房间号")
+        floor = _text(row, "floor", 20, ctx, "楼层")
+        if number is None and row.text("number") is None:
             ctx.error(row, "房间号", RosterCode.MISSING, "房间号为空")
-        rooms = None
+        room = None
         if building is not None and number is not None:
-            rooms = _resolve_rooms(row, building, [number], ctx, row.text("floor"))
+            room = _register_room(row, building, number, floor, ctx)
         agency = row.text("agency")
         if agency is not None:
             ctx.agency_known(row, "使用单位", agency)
         values: dict[str, Any] = {}
         status_raw = row.text("status")
+        status = None
         if status_raw is not None:
             status = _ROOM_STATUS.get(status_raw.lower())
             if status is None:
@@ -726,17 +876,127 @@ def _plan_rooms(rows: list[Row], ctx: _Context) -> list[_RoomPlan]:
         approved_use = _text(row, "approved_use", 20, ctx, "核定用途")
         if "approved_use" in row.values:
             values["approved_use"] = approved_use
-        if len(ctx.report.errors) > errors_before or not rooms:
-            continue
-        room = rooms[0]
-        if room.id in seen:
+        lease = _lease(row, status, ctx)
+        if lease is not None and room is None and building is not None and number is not None:
             ctx.error(
-                row, "房间号", RosterCode.DUPLICATE, f"房间 {number} 与第{seen[room.id]}行重复"
+                row,
+                "承租方",
+                RosterCode.UNKNOWN_ROOM,
+                f"房间 {number} 未实测, 不能登记出租(借)合同",
             )
+        if len(ctx.report.errors) > errors_before:
             continue
-        seen[room.id] = row.number
-        plans.append(_RoomPlan(row, room, values, agency, "agency" in row.values))
-    return plans
+        assert building is not None and number is not None
+        plans.append(
+            _RoomPlan(
+                row,
+                building,
+                number,
+                floor,
+                room,
+                values,
+                agency,
+                "agency" in row.values,
+                [lease] if lease else [],
+            )
+        )
+    return _merge_contract_rows(plans, ctx)
+
+
+def _register_room(
+    row: Row, building: Building, number: str, floor: str | None, ctx: _Context
+) -> Room | None:
+    """The surveyed room a register row names; None (with a warning) when there is none."""
+    found = find_rooms(ctx.session, building, number)
+    if floor is not None and len(found) > 1:
+        found = [r for r in found if _floor_key(r.floor.name) == _floor_key(floor)]
+    if len(found) > 1:
+        _ambiguous_room(row, building, number, found, ctx)
+        return None
+    if not found:
+        ctx.report.warning(
+            RosterCode.ROOM_NOT_SURVEYED,
+            f"{row.where('房间号')}: 楼栋「{building.code or building.name}」的实测平面图中没有"
+            f"房间 {number}, 仅记入房间台账 (账实不符)",
+            sheet=row.sheet,
+            row=row.number,
+        )
+        return None
+    return found[0]
+
+
+def _lease(row: Row, status: RoomStatus | None, ctx: _Context) -> dict[str, Any] | None:
+    """The contract of a row (出租/出借 or use by another party), checked; None without one."""
+    counterparty = _text(row, "counterparty", 200, ctx, "承租方")
+    start, start_ok = _date(row, "contract_start", ctx, "合同起始日期")
+    end, end_ok = _date(row, "contract_end", ctx, "合同到期日期")
+    approval = _text(row, "approval_ref", 100, ctx, "批准文号")
+    kind_raw = row.text("counterparty_kind")
+    if counterparty is None:
+        if row.text("counterparty") is None and (start or end or approval or kind_raw):
+            ctx.error(row, "承租方", RosterCode.MISSING, "填了合同信息却没有承租方(借用方)")
+        return None
+    if start is None and start_ok:
+        ctx.error(row, "合同起始日期", RosterCode.MISSING, "有承租方(借用方)却没有合同起始日期")
+    if start and end and end < start:
+        ctx.error(row, "合同到期日期", RosterCode.BAD_VALUE, "合同到期日期早于起始日期")
+    kind: CounterpartyKind | None = None
+    if kind_raw is not None:
+        kind = _COUNTERPARTY_KIND.get(kind_raw.lower())
+        if kind is None:
+            allowed = "/".join(k.value for k in CounterpartyKind)
+            ctx.error(row, "承租方性质", RosterCode.BAD_VALUE, f"「{kind_raw}」应为 {allowed}")
+    elif any(word in counterparty for word in _ENTERPRISE_WORDS):
+        kind = CounterpartyKind.ENTERPRISE
+        ctx.report.note(
+            RosterCode.COUNTERPARTY_KIND_FROM_NAME,
+            f"{row.where('承租方性质')}: 未填, 按名称「{counterparty}」取「企业」",
+            sheet=row.sheet,
+            row=row.number,
+        )
+    if start is None or not end_ok:
+        return None
+    leased = status in (RoomStatus.LEASED_OUT, RoomStatus.LENT_OUT)
+    return {
+        "kind": str(status) if leased else None,
+        "counterparty": counterparty,
+        "counterparty_kind": str(kind) if kind else None,
+        "start_date": start,
+        "end_date": end,
+        "approval_ref": approval,
+    }
+
+
+def _merge_contract_rows(plans: list[_RoomPlan], ctx: _Context) -> list[_RoomPlan]:
+    """One plan per room. Repeated rows of a room are its contract history: each must name a
+    contract of its own start date; the latest contract's row sets the room's values."""
+    groups: dict[tuple[Any, ...], list[_RoomPlan]] = {}
+    for plan in plans:
+        key = (
+            ("room", plan.room.id)
+            if plan.room is not None
+            else ("ledger", plan.building.id, _floor_key(plan.floor), plan.number)
+        )
+        groups.setdefault(key, []).append(plan)
+    merged = []
+    for group in groups.values():
+        starts = [p.leases[0]["start_date"] if p.leases else None for p in group]
+        if len(group) > 1 and (None in starts or len(set(starts)) < len(starts)):
+            first = group[0]
+            for plan in group[1:]:
+                ctx.error(
+                    plan.row,
+                    "房间号",
+                    RosterCode.DUPLICATE,
+                    f"房间 {plan.number} 与第{first.row.number}行重复 "
+                    "(同一房间多行须各有不同合同起始日期的合同)",
+                )
+            continue
+        group.sort(key=lambda p: p.leases[0]["start_date"] if p.leases else dt.date.min)
+        latest = group[-1]
+        latest.leases = [lease for p in group for lease in p.leases]
+        merged.append(latest)
+    return merged
 
 
 def _plan_history(
@@ -884,10 +1144,13 @@ def _write(
         )
 
     for plan in rooms:
+        agency_id = agency_named(plan.agency).id if plan.agency else None
         values = dict(plan.values)
         if plan.sets_agency:
-            values["agency_id"] = agency_named(plan.agency).id if plan.agency else None
-        save(session, Room, plan.room, values, actor=actor, entity="room", tally=tally)
+            values["agency_id"] = agency_id
+        if plan.room is not None:
+            save(session, Room, plan.room, values, actor=actor, entity="room", tally=tally)
+        _write_register(session, plan, agency_id, actor, tally)
 
     stored: dict[tuple[str, str], Person] = {}
     for plan in people:
@@ -939,6 +1202,51 @@ def _write(
                     entity="occupancy",
                     tally=tally,
                 )
+
+
+def _write_register(
+    session: Session, plan: _RoomPlan, agency_id: int | None, actor: str, tally: Tally
+) -> None:
+    """The row as a register entry, and its contracts (keyed by room and start date)."""
+    floor = plan.floor
+    query = select(RoomLedgerEntry).where(
+        RoomLedgerEntry.building_id == plan.building.id, RoomLedgerEntry.number == plan.number
+    )
+    query = query.where(
+        RoomLedgerEntry.floor_name.is_(None)
+        if floor is None
+        else RoomLedgerEntry.floor_name == floor
+    )
+    entry = {
+        "building_id": plan.building.id,
+        "floor_name": floor,
+        "number": plan.number,
+        "room_id": plan.room.id if plan.room is not None else None,
+        "province_code": plan.building.province_code,
+    }
+    if plan.sets_agency:
+        entry["agency_id"] = agency_id
+    if "status" in plan.values:
+        entry["status"] = plan.values["status"]
+    save(
+        session,
+        RoomLedgerEntry,
+        session.scalar(query),
+        entry,
+        actor=actor,
+        entity="room_ledger",
+        tally=tally,
+    )
+    if plan.room is None:
+        return
+    for lease in plan.leases:
+        existing = session.scalar(
+            select(RoomLease).where(
+                RoomLease.room_id == plan.room.id, RoomLease.start_date == lease["start_date"]
+            )
+        )
+        values = lease | {"room_id": plan.room.id, "province_code": plan.room.province_code}
+        save(session, RoomLease, existing, values, actor=actor, entity="room_lease", tally=tally)
 
 
 def _sync_occupancy(
