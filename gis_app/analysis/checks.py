@@ -10,6 +10,7 @@ Kinds reuse the names of the sample data's ``deliberate_cases`` where they mean 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -26,7 +27,14 @@ from gis_app.analysis.sql import PRELUDE
 from gis_app.standards.store import legacy_matches
 from gis_app.vocab import RoomUse
 
-__all__ = ["CHECKS", "PROVINCE_LEADERS", "SUITE_CTES", "gk3_zone"]
+__all__ = [
+    "CHECKS",
+    "LEDGER_USES",
+    "PROVINCE_LEADERS",
+    "SUITE_CTES",
+    "gk3_zone",
+    "ledger_tolerance",
+]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -458,26 +466,144 @@ def _room_label(row: Any) -> str:
 
 
 _LEASED_KINDS = {"出租": "leased_out", "出借": "lent_out", "被占用": "occupied_by_others"}
+_CLEARED_OUT = ("企业", "非预算单位")
+"""Counterparties whose use of office space is always cleared out (2013 clean-up rules)."""
+
+_LEASED = """
+, contracts AS (
+    SELECT l.room_id, count(*) AS n,
+        jsonb_agg(jsonb_build_object('counterparty', l.counterparty,
+            'counterparty_kind', l.counterparty_kind, 'kind', l.kind, 'start', l.start_date,
+            'end', l.end_date, 'approval_ref', l.approval_ref) ORDER BY l.start_date) AS contracts
+    FROM room_lease l GROUP BY l.room_id
+)
+SELECT sr.*, c.contracts FROM scoped_room sr LEFT JOIN contracts c ON c.room_id = sr.id
+WHERE sr.status = ANY(:statuses) OR c.room_id IS NOT NULL
+ORDER BY sr.id
+"""
+
+
+def _contract(raw: dict[str, Any]) -> dict[str, Any]:
+    """A contract of the evidence JSON with its dates as dates."""
+    out = dict(raw)
+    for key in ("start", "end"):
+        out[key] = dt.date.fromisoformat(raw[key]) if raw.get(key) else None
+    return out
+
+
+def _contract_figures(contract: dict[str, Any] | None) -> dict[str, Any]:
+    if contract is None:
+        return {"counterparty": None, "contract_start": None, "contract_end": None}
+    return {
+        "counterparty": contract["counterparty"],
+        "counterparty_kind": contract["counterparty_kind"],
+        "contract_start": contract["start"].isoformat(),
+        "contract_end": contract["end"].isoformat() if contract["end"] else None,
+        "approval_ref": contract["approval_ref"],
+    }
+
+
+def _lease_finding(
+    ctx: Context,
+    row: Any,
+    kind: str,
+    message: str,
+    figures: dict[str, Any],
+    shown: int | None,
+) -> FindingDraft:
+    """A rule-11 finding whose evidence holds every contract of the room and the one judged
+    (``shown``: its index in date order)."""
+    finding = _room_finding(ctx, row, 11, kind, "violation", message, figures)
+    finding.evidence["contracts"] = row["contracts"] or []
+    if shown is not None:
+        finding.evidence["contract"] = row["contracts"][shown]
+    return finding
 
 
 def check_leased(session: Session, ctx: Context) -> list[FindingDraft]:
-    """Rule 11: rooms leased or lent out, or used by an enterprise or non-budget unit."""
-    sql = "SELECT * FROM scoped_room WHERE status = ANY(:statuses) ORDER BY id"
+    """Rule 11: rooms leased or lent out, or used by an enterprise or non-budget unit; a
+    contract past its end whose room was not taken back (收回 at expiry); a renewal (a later
+    contract for the same room: renewal is forbidden). Evidence carries the contracts."""
     out = []
-    for row in _rows(session, ctx, sql, statuses=list(_LEASED_KINDS)):
-        since = row["status_since"]
-        out.append(
-            _room_finding(
-                ctx,
-                row,
-                11,
-                _LEASED_KINDS[row["status"]],
-                "violation",
-                f"{_room_label(row)} ({row['agency_name'] or '无使用单位'}) 状态为{row['status']}"
-                f"{f', 自 {since} 起' if since else ''}: 不得出租、出借办公用房",
-                {"status": row["status"], "status_date": since.isoformat() if since else None},
+    for row in _rows(session, ctx, _LEASED, statuses=list(_LEASED_KINDS)):
+        contracts = [_contract(c) for c in row["contracts"] or []]
+        started = [c for c in contracts if c["start"] <= ctx.as_of]
+        current = started[-1] if started else None
+        shown = len(started) - 1 if started else None
+        label = f"{_room_label(row)} ({row['agency_name'] or '无使用单位'})"
+        leased = row["status"] in _LEASED_KINDS
+        running = current is not None and (current["end"] is None or current["end"] >= ctx.as_of)
+        if leased:
+            since = row["status_since"]
+            who = f", {current['counterparty']}" if current else ""
+            out.append(
+                _lease_finding(
+                    ctx,
+                    row,
+                    _LEASED_KINDS[row["status"]],
+                    f"{label} 状态为{row['status']}{who}"
+                    f"{f', 自 {since} 起' if since else ''}: 不得出租、出借办公用房",
+                    {
+                        "status": row["status"],
+                        "status_date": since.isoformat() if since else None,
+                        **_contract_figures(current),
+                    },
+                    shown,
+                )
             )
+        if row["status"] in ("出租", "出借") and current is not None and not running:
+            end = current["end"]
+            overdue = (ctx.as_of - end).days
+            out.append(
+                _lease_finding(
+                    ctx,
+                    row,
+                    "lease_expired_not_recovered",
+                    f"{label} {row['status']}给{current['counterparty']}的合同已于 {end} 到期, "
+                    f"仍未收回, 已逾期 {overdue} 天",
+                    {
+                        "status": row["status"],
+                        **_contract_figures(current),
+                        "days_overdue": overdue,
+                    },
+                    shown,
+                )
+            )
+        renewal = contracts[-1] if len(contracts) > 1 else None
+        renewal_runs = renewal is not None and (
+            renewal["end"] is None or renewal["end"] >= ctx.as_of
         )
+        if renewal is not None and (leased or renewal_runs):
+            previous = contracts[-2]
+            out.append(
+                _lease_finding(
+                    ctx,
+                    row,
+                    "lease_renewed",
+                    f"{label} 与{renewal['counterparty']}续签合同 ({renewal['start']} 起), "
+                    f"前一合同 {previous['start']} 至 {previous['end'] or '未定'}: "
+                    "出租、出借到期应收回, 不得续租(借)",
+                    {
+                        **_contract_figures(renewal),
+                        "previous_start": previous["start"].isoformat(),
+                        "previous_end": previous["end"].isoformat() if previous["end"] else None,
+                        "contracts": len(contracts),
+                    },
+                    len(contracts) - 1,
+                )
+            )
+        if not leased and running and current["counterparty_kind"] in _CLEARED_OUT:
+            out.append(
+                _lease_finding(
+                    ctx,
+                    row,
+                    "used_by_enterprise",
+                    f"{label} 由{current['counterparty_kind']}「{current['counterparty']}」使用 "
+                    f"(状态登记为{row['status']}): 企业、非预算单位占用办公用房应清理腾退",
+                    {"status": row["status"], **_contract_figures(current)},
+                    shown,
+                )
+            )
     return out
 
 
@@ -719,67 +845,261 @@ def check_legacy(session: Session, ctx: Context) -> list[FindingDraft]:
 
 # -- rule 14: title; rule 16: geodata -----------------------------------------------------------
 
-_TITLE = """
+_NOT_BUREAU = "{0}.title_holder IS NOT NULL AND {0}.title_holder NOT LIKE '%机关事务%'"
+
+_TITLE = f"""
+SELECT * FROM (
 SELECT 'compound' AS subject, c.id, c.name, NULL::varchar AS tenure, c.land_title AS title,
-    c.title_holder, c.region_code, c.province_code, c.area_m2 AS area, NULL::integer AS compound_id
+    c.title_holder, c.title_exception, c.region_code, c.province_code, c.area_m2 AS area,
+    NULL::integer AS compound_id,
+    c.land_title IS NULL AND c.title_exception IS DISTINCT FROM '备案' AS missing,
+    {_NOT_BUREAU.format("c")} AND c.title_exception IS NULL AS not_bureau
 FROM compound c
 WHERE coalesce(c.region_code, '') LIKE :pattern AND CAST(:agency_id AS integer) IS NULL
-  AND (c.land_title IS NULL
-       OR (c.title_holder IS NOT NULL AND c.title_holder NOT LIKE '%机关事务%'))
 UNION ALL
-SELECT 'building', b.id, b.name, b.tenure, b.title_record, NULL, c.region_code, b.province_code,
-    b.footprint_area_m2, b.compound_id
+SELECT 'building', b.id, b.name, b.tenure, b.title_record, b.title_holder, b.title_exception,
+    c.region_code, b.province_code, b.footprint_area_m2, b.compound_id,
+    b.title_record IS NULL AND b.title_exception IS DISTINCT FROM '备案'
+        AND (b.tenure IN ('租用', '借用') OR (b.compound_id IS NULL OR c.land_title IS NULL)),
+    b.tenure = '自有' AND {_NOT_BUREAU.format("b")} AND b.title_exception IS NULL
 FROM building b LEFT JOIN compound c ON c.id = b.compound_id
 WHERE coalesce(c.region_code, '') LIKE :pattern AND CAST(:agency_id AS integer) IS NULL
-  AND b.title_record IS NULL
-  AND (b.tenure IN ('租用', '借用') OR (b.compound_id IS NULL OR c.land_title IS NULL))
+) t
+WHERE t.missing OR t.not_bureau
 ORDER BY 1, 2
 """
 
 
+def _title_kind(row: Any) -> tuple[str, str, str]:
+    """(kind, severity, message) of a missing title record."""
+    if row["subject"] == "compound":
+        return "no_land_title", "violation", f"院落 {row['name']} 无土地/不动产权证"
+    if row["tenure"] in ("租用", "借用"):
+        return (
+            "lease_without_agreement",
+            "warning",
+            f"楼栋 {row['name']} 为{row['tenure']}, 无租(借)用协议记录",
+        )
+    return "no_title_record", "violation", f"楼栋 {row['name']} 及其院落均无权属登记"
+
+
 def check_title(session: Session, ctx: Context) -> list[FindingDraft]:
-    """Rule 14: land without a title record, a title not registered to the 机关事务管理部门,
-    a rented or borrowed building without its agreement, a building with no title at all."""
+    """Rule 14 (账证相符): land without a title record, a rented or borrowed building without
+    its agreement, a building with no title at all (权属备案 stands in for a lost certificate);
+    a title registered to someone other than the 机关事务管理部门 without an exception code
+    (垂管/派出/参公/涉密/备案)."""
     out = []
     for row in _rows(session, ctx, _TITLE):
         subject = row["subject"]
+        what = "院落" if subject == "compound" else "楼栋"
         ids = (
             {"compound_id": row["id"]}
             if subject == "compound"
             else {"building_id": row["id"], "compound_id": row["compound_id"]}
         )
-        if subject == "compound" and row["title"] is None:
-            kind, severity = "no_land_title", "violation"
-            message = f"院落 {row['name']} 无土地/不动产权证"
-        elif subject == "compound":
-            kind, severity = "title_not_bureau", "warning"
-            message = (
-                f"院落 {row['name']} 权属人为 {row['title_holder']}, "
-                "应登记在机关事务管理部门(垂管/派出/参公、涉密或权属备案等例外须有依据)"
+        problems = []
+        if row["missing"]:
+            problems.append(_title_kind(row))
+        if row["not_bureau"]:
+            problems.append(
+                (
+                    "title_not_bureau",
+                    "warning",
+                    f"{what} {row['name']} 权属人为 {row['title_holder']}, 应登记在机关事务管理部门"
+                    "(垂管/派出/参公、涉密或权属备案等例外须登记例外情形)",
+                )
             )
-        elif row["tenure"] in ("租用", "借用"):
-            kind, severity = "lease_without_agreement", "warning"
-            message = f"楼栋 {row['name']} 为{row['tenure']}, 无租(借)用协议记录"
-        else:
-            kind, severity = "no_title_record", "violation"
-            message = f"楼栋 {row['name']} 及其院落均无权属登记"
+        for kind, severity, message in problems:
+            out.append(
+                FindingDraft(
+                    rule=14,
+                    kind=kind,
+                    severity=severity,
+                    subject=subject,
+                    message=message,
+                    region_code=row["region_code"],
+                    province_code=row["province_code"],
+                    area_m2=row["area"],
+                    figures={
+                        "tenure": row["tenure"],
+                        "title": row["title"],
+                        "title_holder": row["title_holder"],
+                        "title_exception": row["title_exception"],
+                    },
+                    evidence=evidence(ctx, 14, name=row["name"]),
+                    **ids,
+                )
+            )
+    return out
+
+
+def _floor_norm(expr: str) -> str:
+    """A floor name as the roster importer compares it: 3F, 3层, 3楼 and 3 are one floor."""
+    return f"regexp_replace(upper(replace(replace({expr}, '层', ''), '楼', '')), 'F$', '')"
+
+
+_LEDGER_ROWS = f"""
+SELECT l.id, l.building_id, l.floor_name, l.number, l.status, l.agency_id, l.room_id,
+    l.province_code, b.name AS building_name, b.code AS building_code, b.compound_id,
+    a.name AS agency_name, coalesce(a.region_code, c.region_code) AS region,
+    EXISTS (SELECT 1 FROM floor f JOIN room r ON r.floor_id = f.id
+            WHERE f.building_id = l.building_id AND r.retired_at IS NULL
+              AND (l.floor_name IS NULL
+                   OR {_floor_norm("f.name")} = {_floor_norm("l.floor_name")})) AS floor_surveyed
+FROM room_ledger l
+JOIN building b ON b.id = l.building_id
+LEFT JOIN compound c ON c.id = b.compound_id
+LEFT JOIN agency a ON a.id = l.agency_id
+WHERE coalesce(a.region_code, c.region_code, '') LIKE :pattern
+  AND (CAST(:agency_id AS integer) IS NULL OR l.agency_id = CAST(:agency_id AS integer))
+  AND NOT EXISTS (
+      SELECT 1 FROM room r JOIN floor f ON f.id = r.floor_id
+      WHERE r.retired_at IS NULL
+        AND (r.id = l.room_id OR (f.building_id = l.building_id AND r.number = l.number)))
+ORDER BY b.code, l.floor_name, l.number
+"""
+
+_UNREGISTERED = """
+SELECT sr.* FROM scoped_room sr
+WHERE sr.number IS NOT NULL
+  AND EXISTS (SELECT 1 FROM room_ledger l WHERE l.building_id = sr.building_id)
+  AND NOT EXISTS (
+      SELECT 1 FROM room_ledger l
+      WHERE l.room_id = sr.id OR (l.building_id = sr.building_id AND l.number = sr.number))
+ORDER BY sr.id
+"""
+
+_LEDGER_TOTALS = """
+SELECT a.id, a.name, a.region_code, a.province_code, a.reported_areas, u.use,
+    count(r.id) AS rooms, coalesce(sum(r.usable_area_m2), 0) AS surveyed
+FROM agency_scope a
+CROSS JOIN unnest(CAST(:uses AS varchar[])) AS u(use)
+LEFT JOIN room r ON r.agency_id = a.id AND r.retired_at IS NULL AND r.use_category = u.use
+WHERE a.reported_areas IS NOT NULL AND a.reported_areas ? u.use
+GROUP BY a.id, a.name, a.region_code, a.province_code, a.reported_areas, u.use
+ORDER BY a.id, u.use
+"""
+
+LEDGER_USES = (RoomUse.OFFICE, RoomUse.SERVICE, RoomUse.EQUIPMENT)
+"""The 使用面积 totals an agency reports in its sub-ledger (附属/技术业务 are 建筑面积)."""
+
+
+def ledger_tolerance(rooms: int) -> float:
+    """How far a reported total may be from the survey: each room's area is written with two
+    decimals, so rounding moves a sum by up to 0.005 m² per room (plus the total's own 0.01)."""
+    return 0.01 + 0.005 * rooms
+
+
+def ledger_totals(session: Session, ctx: Context) -> list[dict[str, Any]]:
+    """账账相符 per agency that reported totals: by use, reported vs surveyed 使用面积."""
+    out: dict[int, dict[str, Any]] = {}
+    for row in _rows(session, ctx, _LEDGER_TOTALS, uses=[str(u) for u in LEDGER_USES]):
+        agency = out.setdefault(
+            row["id"],
+            {
+                "agency_id": row["id"],
+                "name": row["name"],
+                "region_code": row["region_code"],
+                "province_code": row["province_code"],
+                "by_use": {},
+            },
+        )
+        reported = float(row["reported_areas"][row["use"]])
+        surveyed = float(row["surveyed"])
+        agency["by_use"][row["use"]] = {
+            "reported": r2(reported),
+            "surveyed": r2(surveyed),
+            "difference": r2(surveyed - reported),
+            "rooms": row["rooms"],
+            "differs": abs(surveyed - reported) > ledger_tolerance(row["rooms"]),
+        }
+    return list(out.values())
+
+
+def check_ledgers(session: Session, ctx: Context) -> list[FindingDraft]:
+    """Rule 14, the inventory reconciliation (管理办法 Art. 6). 账实相符: a register row with no
+    surveyed room, a surveyed numbered room the register lacks (only in buildings the register
+    covers at all). 账账相符: an agency's reported totals by use against its surveyed rooms
+    (agencies that reported none are not compared)."""
+    out = []
+    for row in _rows(session, ctx, _LEDGER_ROWS):
+        place = f"{row['building_name']} {row['floor_name'] or ''} {row['number']}"
+        reason = (
+            "该楼层已实测, 平面图中没有此房间"
+            if row["floor_surveyed"]
+            else "该楼层尚未实测(无平面图)"
+        )
         out.append(
             FindingDraft(
                 rule=14,
-                kind=kind,
-                severity=severity,
-                subject=subject,
-                message=message,
-                region_code=row["region_code"],
+                kind="ledger_room_not_surveyed",
+                severity="warning",
+                subject="room",
+                message=f"账实不符: 房间台账中的 {place} ({row['agency_name'] or '无使用单位'}) "
+                f"{reason}",
+                room_id=row["room_id"],
+                agency_id=row["agency_id"],
+                building_id=row["building_id"],
+                compound_id=row["compound_id"],
+                region_code=row["region"],
                 province_code=row["province_code"],
-                area_m2=row["area"],
                 figures={
-                    "tenure": row["tenure"],
-                    "title": row["title"],
-                    "title_holder": row["title_holder"],
+                    "building": row["building_code"],
+                    "floor": row["floor_name"],
+                    "number": row["number"],
+                    "status": row["status"],
+                    "floor_surveyed": row["floor_surveyed"],
                 },
-                evidence=evidence(ctx, 14, name=row["name"]),
-                **ids,
+                evidence=evidence(
+                    ctx,
+                    14,
+                    ledger={
+                        "ledger_id": row["id"],
+                        "building": row["building_name"],
+                        "building_code": row["building_code"],
+                        "floor": row["floor_name"],
+                        "number": row["number"],
+                        "status": row["status"],
+                    },
+                    agency=row["agency_name"],
+                ),
+            )
+        )
+    for row in _rows(session, ctx, _UNREGISTERED):
+        out.append(
+            _room_finding(
+                ctx,
+                row,
+                14,
+                "room_not_in_ledger",
+                "warning",
+                f"账实不符: 实测房间 {_room_label(row)} 不在房间台账中",
+                {"building": row["building_code"], "number": row["number"]},
+            )
+        )
+    for agency in ledger_totals(session, ctx):
+        parts = agency["by_use"]
+        differing = [use for use, part in parts.items() if part["differs"]]
+        if not differing:
+            continue
+        text_parts = "、".join(
+            f"{use} 上报 {parts[use]['reported']:.2f} m², 实测 {parts[use]['surveyed']:.2f} m²"
+            for use in differing
+        )
+        out.append(
+            FindingDraft(
+                rule=14,
+                kind="ledger_totals_differ",
+                severity="warning",
+                subject="agency",
+                message=f"账账不符: {agency['name']} {text_parts}",
+                agency_id=agency["agency_id"],
+                region_code=agency["region_code"],
+                province_code=agency["province_code"],
+                area_m2=sum(parts[u]["surveyed"] for u in differing),
+                limit_m2=sum(parts[u]["reported"] for u in differing),
+                figures={"by_use": parts, "differs": differing},
+                evidence=evidence(ctx, 14, agency=agency["name"]),
             )
         )
     return out
@@ -851,6 +1171,7 @@ CHECKS: tuple[Callable[[Session, Context], list[FindingDraft]], ...] = (
     check_change_of_use,
     check_idle,
     check_title,
+    check_ledgers,
     check_geodata,
     check_legacy,
 )

@@ -2,7 +2,8 @@
 
 A = Σ 编制 per rank × 表3 limit (notes 1/2 applied), B = Σ 编制 × service index,
 D = equipment ratio × (A + B); basic = A + B + D; total building area = basic / K + C with K by the
-agency's buildings (高层 60 %, 多层 65 %) and C the canteen cap when it has a canteen.
+agency's buildings (高层 60 %, 多层 65 %) and C the ancillary caps (§1.8): the canteen when the
+agency has one, the car park, bicycle and e-bike parking by its spaces, guard rooms by its guards.
 SQL aggregates the rooms and staff (province scale); the formula is applied per agency row.
 """
 
@@ -21,7 +22,14 @@ from gis_app.analysis.context import r2
 from gis_app.analysis.sql import PRELUDE
 from gis_app.analysis.sql import without_jit
 
-__all__ = ["AgencyEntitlement", "Component", "agency_entitlements", "check_entitlement"]
+__all__ = [
+    "ANCILLARY_LABELS",
+    "AgencyEntitlement",
+    "Component",
+    "agency_entitlements",
+    "ancillary_caps",
+    "check_entitlement",
+]
 
 _SQL = """
 , staff AS (
@@ -60,7 +68,8 @@ actual AS (
     GROUP BY r.agency_id
 )
 SELECT a.id, a.name, a.category, a.kind, a.level_name, a.region_code, a.province_code,
-    a.actual_headcount, coalesce(e.staff, 0) AS staff, coalesce(e.a_m2, 0) AS a_m2,
+    a.actual_headcount, a.parking_spaces, a.bicycle_spaces, a.ebike_spaces, a.guards,
+    coalesce(e.staff, 0) AS staff, coalesce(e.a_m2, 0) AS a_m2,
     coalesce(e.missing, false) AS missing, e.by_rank, si.m2_per_person AS service_index,
     coalesce(ac.rooms, 0) AS rooms, coalesce(ac.office, 0) AS office,
     coalesce(ac.service, 0) AS service, coalesce(ac.equipment, 0) AS equipment,
@@ -127,7 +136,8 @@ class AgencyEntitlement:
     service_index: float | None
     k: float
     high_rise: bool
-    canteen_cap: float
+    ancillary: dict[str, float]
+    """C by part (canteen, parking, bicycle, ebike, guard), 建筑面积 m²."""
     rooms: int
     office: Component
     service: Component
@@ -144,9 +154,14 @@ class AgencyEntitlement:
         )
 
     @property
+    def ancillary_cap(self) -> float:
+        """C = Σ of the ancillary caps."""
+        return sum(self.ancillary.values())
+
+    @property
     def building_entitled(self) -> float:
         """核定总建筑面积 = (A + B + D) / K + C."""
-        return self.basic.entitled / self.k + self.canteen_cap
+        return self.basic.entitled / self.k + self.ancillary_cap
 
     @property
     def vacancies(self) -> int | None:
@@ -165,17 +180,56 @@ class AgencyEntitlement:
             "service": self.service.figures(),
             "equipment": self.equipment.figures(),
             "basic": self.basic.figures(),
-            "ancillary_cap": r2(self.canteen_cap),
+            "ancillary_cap": r2(self.ancillary_cap),
+            "ancillary": {part: r2(value) for part, value in self.ancillary.items()},
             "building_entitled": r2(self.building_entitled),
             "idle": r2(self.idle),
         }
 
 
-def _canteen_cap(staff: int, caps: dict[str, Any]) -> float:
-    first = float(caps.get("canteen_first_staff", 100))
-    return float(caps.get("canteen_per_person_first", 3.7)) * min(staff, first) + float(
-        caps.get("canteen_per_person_beyond", 2.6)
-    ) * max(staff - first, 0)
+ANCILLARY_LABELS = {
+    "canteen": "食堂",
+    "parking": "汽车库",
+    "bicycle": "自行车库",
+    "ebike": "电动车摩托车库",
+    "guard": "警卫用房",
+}
+"""The parts of C, in the order the reports show them."""
+
+
+def _tiered(count: int, first: float, rate_first: float, rate_beyond: float) -> float:
+    return rate_first * min(count, first) + rate_beyond * max(count - first, 0)
+
+
+def ancillary_caps(
+    caps: dict[str, Any],
+    *,
+    staff: int,
+    has_canteen: bool,
+    parking: int | None,
+    bicycles: int | None,
+    ebikes: int | None,
+    guards: int | None,
+) -> dict[str, float]:
+    """C by part (§1.8). A part whose count is unknown (or no canteen) is 0: nothing entitled."""
+    canteen = _tiered(
+        staff,
+        float(caps.get("canteen_first_staff", 100)),
+        float(caps.get("canteen_per_person_first", 3.7)),
+        float(caps.get("canteen_per_person_beyond", 2.6)),
+    )
+    return {
+        "canteen": canteen if has_canteen else 0.0,
+        "parking": _tiered(
+            parking or 0,
+            float(caps.get("parking_first_spaces", 200)),
+            float(caps.get("parking_per_space_first", 40.0)),
+            float(caps.get("parking_per_space_beyond", 38.0)),
+        ),
+        "bicycle": float(caps.get("bicycle_per_space", 1.8)) * (bicycles or 0),
+        "ebike": float(caps.get("ebike_per_space", 2.5)) * (ebikes or 0),
+        "guard": float(caps.get("guard_per_person", 25.0)) * (guards or 0),
+    }
 
 
 def agency_entitlements(session: Session, ctx: Context) -> list[AgencyEntitlement]:
@@ -206,7 +260,15 @@ def agency_entitlements(session: Session, ctx: Context) -> list[AgencyEntitlemen
                 service_index=index,
                 k=version.k_high_rise if high_rise else version.k_multi_storey,
                 high_rise=high_rise,
-                canteen_cap=_canteen_cap(staff, version.ancillary) if row["has_canteen"] else 0,
+                ancillary=ancillary_caps(
+                    version.ancillary,
+                    staff=staff,
+                    has_canteen=row["has_canteen"],
+                    parking=row["parking_spaces"],
+                    bicycles=row["bicycle_spaces"],
+                    ebikes=row["ebike_spaces"],
+                    guards=row["guards"],
+                ),
                 rooms=row["rooms"],
                 office=Component(a_m2, float(row["office"])),
                 service=Component(b_m2, float(row["service"])),
@@ -299,7 +361,8 @@ def check_entitlement(session: Session, ctx: Context) -> list[FindingDraft]:
                     agency=ent.name,
                     staff_by_rank=ent.staff_by_rank,
                     formula=f"A + B + D; D = {ctx.version.equipment_ratio:.2f} × (A + B); "
-                    "S = (A + B + D) / K + C",
+                    "S = (A + B + D) / K + C; "
+                    "C = 食堂 + 汽车库 + 自行车库 + 电动车摩托车库 + 警卫用房",
                 ),
                 **common,
             )

@@ -16,10 +16,15 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis_app.analysis.checks import LEDGER_USES
 from gis_app.analysis.checks import PROVINCE_LEADERS
 from gis_app.analysis.checks import SUITE_CTES
+from gis_app.analysis.checks import check_ledgers
+from gis_app.analysis.checks import check_title
+from gis_app.analysis.checks import ledger_totals
 from gis_app.analysis.context import PREFIX_LENGTH
 from gis_app.analysis.context import Context
+from gis_app.analysis.entitlement import ANCILLARY_LABELS
 from gis_app.analysis.entitlement import agency_entitlements
 from gis_app.analysis.run import compute_findings
 from gis_app.analysis.sql import PRELUDE
@@ -77,15 +82,17 @@ OFFICE_HEADERS = [
     "序号", "行政区划代码", "单位名称", "单位类别", "单位性质", "编制人数", "实际人数",
     "办公室使用面积", "服务用房使用面积", "设备用房使用面积", "基本办公用房使用面积",
     "核定基本办公用房使用面积", "超标面积", "超标比例", "核定总建筑面积", "空置使用面积",
-    "技术业务用房使用面积", "附属用房使用面积",
+    "技术业务用房使用面积", "附属用房使用面积", "核定附属用房建筑面积",
+    *(f"其中{label}" for label in ANCILLARY_LABELS.values()),
 ]  # fmt: skip
+"""The 核定 columns end with C (附属用房, 建筑面积) and its parts (§1.8)."""
 
 
 def office_space_table(session: Session, ctx: Context) -> Table:
     """One row per 使用单位: actual 使用面积 by group, 核定, excess (§4.2)."""
     table = Table(
         "办公用房信息", "办公用房信息", OFFICE_HEADERS,
-        area_columns=frozenset({7, 8, 9, 10, 11, 12, 14, 15, 16, 17}),
+        area_columns=frozenset({7, 8, 9, 10, 11, 12, *range(14, len(OFFICE_HEADERS))}),
     )  # fmt: skip
     for i, ent in enumerate(agency_entitlements(session, ctx), 1):
         basic = ent.basic
@@ -95,6 +102,7 @@ def office_space_table(session: Session, ctx: Context) -> Table:
             basic.actual, basic.entitled, basic.excess,
             None if basic.ratio is None else round(basic.ratio, 4),
             ent.building_entitled, ent.idle, ent.technical_usable, ent.ancillary_usable,
+            ent.ancillary_cap, *(ent.ancillary[part] for part in ANCILLARY_LABELS),
         ])  # fmt: skip
     table.totals = _totals(table.rows, len(OFFICE_HEADERS), {5, 6} | set(table.area_columns))
     return table
@@ -377,6 +385,117 @@ def publicity_table(session: Session, ctx: Context) -> Table:
     return table
 
 
+_LEASES = (
+    PRELUDE
+    + """
+, current AS (
+    SELECT DISTINCT ON (l.room_id) l.* FROM room_lease l
+    WHERE l.start_date <= :as_of ORDER BY l.room_id, l.start_date DESC
+),
+counted AS (SELECT room_id, count(*) AS contracts FROM room_lease GROUP BY room_id)
+SELECT sr.agency_name, sr.building_name, sr.floor_name, sr.number, sr.usable_area_m2,
+    sr.status, c.address, cur.counterparty, cur.counterparty_kind, cur.start_date,
+    cur.end_date, cur.approval_ref, coalesce(n.contracts, 0) AS contracts
+FROM scoped_room sr
+LEFT JOIN compound c ON c.id = sr.compound_id
+LEFT JOIN current cur ON cur.room_id = sr.id
+LEFT JOIN counted n ON n.room_id = sr.id
+WHERE sr.status IN ('出租', '出借', '被占用')
+   OR (cur.room_id IS NOT NULL AND (cur.end_date IS NULL OR cur.end_date >= :as_of))
+ORDER BY sr.region, sr.agency_name, sr.building_name, sr.floor_name, sr.number
+"""
+)
+
+
+def lease_table(session: Session, ctx: Context) -> Table:
+    """出租出借清单: every room leased, lent or used by another party, with its contract."""
+    headers = [
+        "序号", "单位", "地址", "楼栋", "楼层", "房间号", "使用面积", "使用状态", "承租(借用)方",
+        "承租方性质", "合同起始日期", "合同到期日期", "批准文号", "合同数", "到期未收回",
+    ]  # fmt: skip
+    table = Table("出租出借清单", "办公用房出租出借清单", headers, area_columns=frozenset({6}))
+    for r in session.execute(text(_LEASES), ctx.params()).mappings():
+        end = r["end_date"]
+        expired = r["status"] in ("出租", "出借") and end is not None and end < ctx.as_of
+        table.rows.append([
+            len(table.rows) + 1, r["agency_name"], r["address"], r["building_name"],
+            r["floor_name"], r["number"], r["usable_area_m2"], r["status"], r["counterparty"],
+            r["counterparty_kind"], r["start_date"], end, r["approval_ref"], r["contracts"],
+            "是" if expired else "否",
+        ])  # fmt: skip
+    table.totals = _totals(table.rows, len(headers), {6})
+    return table
+
+
+# -- inventory reconciliation (管理办法 Art. 6): 账实, 账证, 账账 -----------------------------
+
+
+def ledger_rooms_table(session: Session, ctx: Context) -> Table:
+    """账实相符: register rows without a surveyed room and surveyed rooms the register lacks."""
+    headers = ["序号", "核对结果", "楼栋编码", "楼栋", "楼层", "房间号", "单位", "使用面积", "说明"]
+    table = Table("账实核对", "房间台账与实测核对(账实相符)", headers, frozenset({7}))
+    for f in check_ledgers(session, ctx):
+        if f.kind == "ledger_totals_differ":
+            continue
+        ev = f.evidence
+        place = ev.get("ledger") or (ev.get("rooms") or [{}])[0]
+        table.rows.append([
+            len(table.rows) + 1,
+            "台账有、实测无" if f.kind == "ledger_room_not_surveyed" else "实测有、台账无",
+            place.get("building_code"), place.get("building"), place.get("floor"),
+            place.get("number"), ev.get("agency"), f.area_m2, f.message,
+        ])  # fmt: skip
+    table.totals = _totals(table.rows, len(headers), {7})
+    return table
+
+
+def ledger_titles_table(session: Session, ctx: Context) -> Table:
+    """账证相符: compounds and buildings without a title record or registered to someone other
+    than the 机关事务管理部门 without an exception code."""
+    headers = ["序号", "对象", "名称", "权属证明", "权属人", "例外情形", "问题", "说明"]
+    table = Table("账证核对", "权属登记核对(账证相符)", headers)
+    labels = {
+        "no_land_title": "无土地/不动产权证",
+        "no_title_record": "无权属登记",
+        "lease_without_agreement": "无租(借)用协议",
+        "title_not_bureau": "未登记在机关事务管理部门",
+    }
+    for f in check_title(session, ctx):
+        table.rows.append([
+            len(table.rows) + 1, "院落" if f.subject == "compound" else "楼栋",
+            f.evidence.get("name"), f.figures.get("title"), f.figures.get("title_holder"),
+            f.figures.get("title_exception"), labels.get(f.kind, f.kind), f.message,
+        ])  # fmt: skip
+    return table
+
+
+def ledger_totals_table(session: Session, ctx: Context) -> Table:
+    """账账相符: each agency's reported sub-ledger totals against the surveyed rooms (agencies
+    that reported no totals are not listed: there is nothing to compare)."""
+    headers = [
+        "序号",
+        "单位",
+        "用途",
+        "分台账上报使用面积",
+        "实测使用面积",
+        "差额",
+        "房间数",
+        "是否相符",
+    ]
+    table = Table("账账核对", "分台账与总台账核对(账账相符)", headers, frozenset({3, 4, 5}))
+    for agency in ledger_totals(session, ctx):
+        for use in (str(u) for u in LEDGER_USES):
+            part = agency["by_use"].get(use)
+            if part is None:
+                continue
+            table.rows.append([
+                len(table.rows) + 1, agency["name"], use, part["reported"], part["surveyed"],
+                part["difference"], part["rooms"], "否" if part["differs"] else "是",
+            ])  # fmt: skip
+    table.totals = _totals(table.rows, len(headers), {3, 4})
+    return table
+
+
 Builder = Callable[[Session, Context], Table]
 
 REPORTS: dict[str, tuple[str, tuple[Builder, ...]]] = {
@@ -393,9 +512,16 @@ REPORTS: dict[str, tuple[str, tuple[Builder, ...]]] = {
     "idle": ("闲置房间清单", (idle_table,)),
     "over-standard": ("超标清单", (over_standard_table,)),
     "publicity": ("办公用房公示", (publicity_table,)),
+    "leases": ("出租出借清单", (lease_table,)),
+    "ledger": (
+        "清查盘点核对",
+        (ledger_rooms_table, ledger_titles_table, ledger_totals_table),
+    ),
 }
 """Report name → (Chinese title, the tables it holds). 办公用房建设项目信息 is not offered: the
-registry holds no construction projects (the national form asks for it only where data exists)."""
+registry holds no construction projects (the national form asks for it only where data exists).
+The inventory reconciliation (账实/账证/账账) is not one of the five national tables, so it is its
+own report (``ledger``) rather than a sheet of ``annual``."""
 
 
 def build_report(session: Session, ctx: Context, name: str) -> list[Table]:
