@@ -41,13 +41,17 @@ File formats (importers are written against these; keep them exact)
     Sheet ``单位``: 单位名称, 统一社会信用代码 (GB 32100, valid check digit), 行政区划代码,
     单位类别 (中央/省/市/县/乡), 单位性质 (党委/人大/政府/政协/监察/法院/检察/群团/参公), 机构级别,
     上级单位 (a 单位名称 of this sheet, or empty), 实有人数, then ``编制数-<rank>`` for the ranks
-    of the 市 row and of the 县 row of the 2014 table (empty where the rank is not the agency's).
+    of the 市 row and of the 县 row of the 2014 table (empty where the rank is not the agency's),
+    then 车位数, 自行车位数, 电动车位数, 警卫人数 (the counts behind the ancillary caps C; filled
+    for the agencies that run a compound's car park and guard, empty elsewhere).
     Sheet ``人员``: 姓名, 单位, 职务, 职级, 在职情况 (在职/退休/调离), 状态日期 (retirement or
     transfer date, empty when 在职), 兼职单位, 兼职职务, 兼职批准 (是/否, empty without a post),
     兼职终止日期, 楼栋 (building code), 房间号 (several joined by "、": a leader's suite or a
     second office), 入驻日期. Names are unique.
-    Sheet ``房间``: 楼栋, 楼层, 房间号, 使用单位, 使用状态 (``RoomStatus``), 状态日期, 核定用途
-    (a ``RoomUse`` value): one row per numbered room of every drawn floor.
+    Sheet ``房间`` (the room register, 房间台账): 楼栋, 楼层, 房间号, 使用单位, 使用状态
+    (``RoomStatus``), 状态日期, 核定用途 (a ``RoomUse`` value), 承租方, 承租方性质, 合同起始日期,
+    合同到期日期, 批准文号 (the contract of a leased room; empty elsewhere): one row per numbered
+    room of every drawn floor, except one archive room the register omits (a deliberate case).
     Sheet ``入驻记录``: ended occupancies: 姓名, 单位, 楼栋, 房间号, 起始日期, 终止日期; the
     interval is [起始日期, 终止日期) and a move starts the next occupancy on the 终止日期.
 ``manifest.json``
@@ -986,6 +990,7 @@ def _settle(lay: _Layout, rng: random.Random, as_of: date) -> list[History]:
             person.since = moved_on
     leased = tagged["leased_out"][0]
     leased.spec.status_date = _months_before(as_of, 14)
+    _omit_from_register(lay)
 
     # People who left long ago and handed their room over: history, no finding.
     for agency, status in (
@@ -1017,6 +1022,31 @@ def _settle(lay: _Layout, rng: random.Random, as_of: date) -> list[History]:
         n[key].since = as_of - timedelta(days=rng.randint(1500, 2500))
     _name_people(lay.people, rng)
     return history
+
+
+LEASE_COUNTERPARTY = "明湖市鑫源商贸有限公司"
+"""The enterprise renting the leased room (B04 1F); its contract ran out two months ago."""
+
+
+def lease_contract(as_of: date) -> tuple[date, date]:
+    """Start and end of the leased room's contract: one year, ended two months before as_of."""
+    return _months_before(as_of, 14), _months_before(as_of, 2)
+
+
+def _omit_from_register(lay: _Layout) -> None:
+    """Tag the first unoccupied archive or store room of B07 3F: the register leaves it out."""
+    for building, floor, rooms, _ in lay.floors:
+        if (building.code, floor) != ("B07", "3F"):
+            continue
+        room = next(
+            r
+            for r in rooms
+            if r.number
+            and r.spec.use == RoomUse.SERVICE
+            and not r.spec.occupants
+            and not r.spec.tag
+        )
+        room.spec.tag = "room_not_in_ledger"
 
 
 def _name_people(people: list[Person], rng: random.Random) -> None:
@@ -1234,6 +1264,16 @@ def _write_floor(
 
 
 _ROSTER_DATE_FORMAT = "yyyy-mm-dd"
+CONTRACT_COLUMNS = ("承租方", "承租方性质", "合同起始日期", "合同到期日期", "批准文号")
+ANCILLARY_COLUMNS = ("车位数", "自行车位数", "电动车位数", "警卫人数")
+ANCILLARY_COUNTS: dict[str, tuple[int, int, int, int]] = {
+    "jg": (120, 150, 80, 8),
+    "hb": (40, 60, 30, 3),
+    "qs": (30, 40, 20, 2),
+    "qx": (30, 50, 30, 2),
+}
+"""车位数, 自行车位数, 电动车位数, 警卫人数 of the agencies that run their compound's car park and
+guard (the 机关事务管理局 for the city compounds, each district/county government for its own)."""
 
 
 def _write_roster(
@@ -1255,6 +1295,7 @@ def _write_roster(
             "实有人数",
         ]
         + [f"编制数-{r}" for r in rank_columns]
+        + list(ANCILLARY_COLUMNS)
     )
     for agency in AGENCIES:
         serving = sum(
@@ -1273,6 +1314,7 @@ def _write_roster(
                 serving,
             ]
             + [staff[agency.key].get(r) for r in rank_columns]
+            + list(ANCILLARY_COUNTS.get(agency.key, (None,) * len(ANCILLARY_COLUMNS)))
         )
 
     people = book.create_sheet("人员")
@@ -1316,11 +1358,18 @@ def _write_roster(
         )
 
     register = book.create_sheet("房间")
-    register.append(["楼栋", "楼层", "房间号", "使用单位", "使用状态", "状态日期", "核定用途"])
+    register.append(
+        ["楼栋", "楼层", "房间号", "使用单位", "使用状态", "状态日期", "核定用途"]
+        + list(CONTRACT_COLUMNS)
+    )
     for building, floor, rooms, _ in lay.floors:
         for room in rooms:
-            if not room.number:
+            if not room.number or room.spec.tag == "room_not_in_ledger":
                 continue
+            contract: list[Any] = [None] * len(CONTRACT_COLUMNS)
+            if room.spec.tag == "leased_out":
+                start, end = lease_contract(lay.as_of)
+                contract = [LEASE_COUNTERPARTY, "企业", start, end, None]
             status_date = room.spec.status_date
             if status_date is None and room.spec.occupants:
                 status_date = min(p.since for p in room.spec.occupants if p.since)
@@ -1334,6 +1383,7 @@ def _write_roster(
                     status_date,
                     str(room.spec.use),
                 ]
+                + contract
             )
 
     past = book.create_sheet("入驻记录")
@@ -1525,6 +1575,13 @@ def _deliberate_cases(lay: _Layout, as_of: date) -> list[dict[str, Any]]:
             }
         )
     room = tagged["leased_out"][0]
+    start, end = lease_contract(as_of)
+    contract = {
+        "counterparty": LEASE_COUNTERPARTY,
+        "counterparty_kind": "企业",
+        "contract_start": start.isoformat(),
+        "contract_end": end.isoformat(),
+    }
     cases.append(
         {
             "kind": "leased_out",
@@ -1535,7 +1592,31 @@ def _deliberate_cases(lay: _Layout, as_of: date) -> list[dict[str, Any]]:
                 "status": str(room.spec.status),
                 "status_date": room.spec.status_date.isoformat(),
                 "area": _r2(room.area),
+                **contract,
             },
+        }
+    )
+    cases.append(
+        {
+            "kind": "lease_expired_not_recovered",
+            "expected_finding": True,
+            "rooms": [_room_ref(room)],
+            "agency": AGENCY_BY_KEY[room.spec.agency or ""].name,
+            "expected": {
+                "status": str(room.spec.status),
+                "area": _r2(room.area),
+                **contract,
+                "days_overdue": (as_of - end).days,
+            },
+        }
+    )
+    room = tagged["room_not_in_ledger"][0]
+    cases.append(
+        {
+            "kind": "room_not_in_ledger",
+            "expected_finding": True,
+            "rooms": [_room_ref(room)],
+            "expected": {"building": room.building, "number": room.number, "area": _r2(room.area)},
         }
     )
     return cases
@@ -1620,6 +1701,9 @@ def generate(out_dir: Path, *, as_of: date | None = None, seed: int = 2026) -> d
                 "name": a.name,
                 "category": str(a.category),
                 "approved_staff": staff[a.key],
+                "ancillary_counts": dict(
+                    zip(ANCILLARY_COLUMNS, ANCILLARY_COUNTS.get(a.key, ()), strict=False)
+                ),
                 "actual": {k: _r2(v) for k, v in figures[a.key].items()},
             }
             for a in AGENCIES

@@ -106,6 +106,8 @@ def _case_findings(findings, case):
         "concurrent_post_ended_office_held",
         "idle_room_flagged",
         "leased_out",
+        "lease_expired_not_recovered",
+        "room_not_in_ledger",
     ],
 )
 def test_each_deliberate_case_has_its_figures(findings, demo_manifest, kind):
@@ -132,6 +134,20 @@ def test_each_deliberate_case_has_its_figures(findings, demo_manifest, kind):
             assert figures["idle_since"] in finding.message
         elif kind == "leased_out":
             assert finding.area_m2 == pytest.approx(figures["area"], abs=0.005)
+            for key in ("counterparty", "counterparty_kind", "contract_start", "contract_end"):
+                assert finding.figures[key] == figures[key], key
+            assert finding.evidence["contract"]["counterparty"] == figures["counterparty"]
+        elif kind == "lease_expired_not_recovered":
+            assert finding.area_m2 == pytest.approx(figures["area"], abs=0.005)
+            assert finding.figures["contract_end"] == figures["contract_end"]
+            assert finding.figures["days_overdue"] == figures["days_overdue"]
+            assert f"已逾期 {figures['days_overdue']} 天" in finding.message
+        elif kind == "room_not_in_ledger":
+            assert finding.area_m2 == pytest.approx(figures["area"], abs=0.005)
+            assert (finding.figures["building"], finding.figures["number"]) == (
+                figures["building"],
+                figures["number"],
+            )
 
 
 def test_the_cases_that_must_not_be_found_are_not(findings, demo_manifest):

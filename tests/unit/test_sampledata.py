@@ -348,8 +348,10 @@ def test_headers_and_ranks_fit_the_agency_category(roster: dict[str, Any]) -> No
         "兼职终止日期", "楼栋", "房间号", "入驻日期",
     ]  # fmt: skip
     assert roster["房间:header"] == [
-        "楼栋", "楼层", "房间号", "使用单位", "使用状态", "状态日期", "核定用途"
+        "楼栋", "楼层", "房间号", "使用单位", "使用状态", "状态日期", "核定用途", "承租方",
+        "承租方性质", "合同起始日期", "合同到期日期", "批准文号",
     ]  # fmt: skip
+    assert roster["单位:header"][-4:] == ["车位数", "自行车位数", "电动车位数", "警卫人数"]
     assert roster["入驻记录:header"] == ["姓名", "单位", "楼栋", "房间号", "起始日期", "终止日期"]
     assert roster["单位:header"][:8] == [
         "单位名称", "统一社会信用代码", "行政区划代码", "单位类别", "单位性质", "机构级别",
@@ -375,11 +377,16 @@ def test_headers_and_ranks_fit_the_agency_category(roster: dict[str, Any]) -> No
     assert all(a["实有人数"] == serving[a["单位名称"]] for a in roster["单位"])
 
 
-def test_register_lists_every_numbered_room(
-    roster: dict[str, Any], drawn: dict[tuple[str, str], dict[str, Any]]
+def test_register_lists_every_numbered_room_but_the_omitted_one(
+    sample: tuple[Path, dict[str, Any]],
+    roster: dict[str, Any],
+    drawn: dict[tuple[str, str], dict[str, Any]],
 ) -> None:
     register = {(r["楼栋"], r["房间号"]): r for r in roster["房间"]}
-    assert set(register) == set(drawn)
+    (omitted,) = _cases(sample[1], "room_not_in_ledger")
+    (ref,) = omitted["rooms"]
+    assert set(drawn) - set(register) == {(ref["building"], ref["number"])}
+    assert set(register) <= set(drawn)
     for key, row in register.items():
         assert row["楼层"] == drawn[key]["floor"]
         assert row["使用状态"] in {"在用", "闲置", "出租", "出借", "被占用", "维修"}
@@ -408,7 +415,7 @@ def test_deliberate_cases_match_the_drawn_rooms(
         "transferred_still_holding_office", "shared_office_within", "shared_office_over",
         "second_office_without_approval", "concurrent_post_ended_office_held", "idle_room_flagged",
         "idle_room_not_yet_flagged", "leased_out", "toilet_not_eligible",
-        "toilet_eligible_within_limit",
+        "toilet_eligible_within_limit", "lease_expired_not_recovered", "room_not_in_ledger",
     }  # fmt: skip
     for case in manifest["deliberate_cases"]:
         for ref in case["rooms"]:
@@ -454,6 +461,22 @@ def test_case_dates_are_counted_back_from_as_of(sample: tuple[Path, dict[str, An
     (not_yet,) = _cases(manifest, "idle_room_not_yet_flagged")
     assert date.fromisoformat(flagged["expected"]["idle_since"]) < date(2025, 8, 31)
     assert date.fromisoformat(not_yet["expected"]["idle_since"]) == date(2025, 10, 31)
+    (expired,) = _cases(manifest, "lease_expired_not_recovered")
+    assert expired["expected"]["contract_start"] == "2025-01-31"
+    assert expired["expected"]["contract_end"] == "2026-01-31"
+    assert expired["expected"]["days_overdue"] == 59
+
+
+def test_only_the_leased_room_has_a_contract(
+    sample: tuple[Path, dict[str, Any]], roster: dict[str, Any]
+) -> None:
+    (leased,) = _cases(sample[1], "leased_out")
+    ref = leased["rooms"][0]
+    with_contract = [r for r in roster["房间"] if r["承租方"]]
+    assert [(r["楼栋"], r["房间号"]) for r in with_contract] == [(ref["building"], ref["number"])]
+    (row,) = with_contract
+    assert (row["使用状态"], row["承租方性质"]) == ("出租", "企业")
+    assert row["合同到期日期"].date() < AS_OF
 
 
 def test_idle_since_follows_from_the_history(
