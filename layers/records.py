@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis_app.accounts import Scope
+from gis_app.config import Settings
 from gis_app.models import Agency
 from gis_app.models import Building
 from gis_app.models import Compound
@@ -29,6 +30,8 @@ from gis_app.visibility import region_visible
 from gis_app.visibility import room_visible
 from layers.base import BBox
 from layers.base import FeatureNotFound
+from layers.findings import room_findings
+from layers.findings import room_versions
 from layers.rooms import current_occupants
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
     "data_extent",
     "expected_floor_name",
     "room_card",
+    "room_record",
     "visible_building_ids",
     "visible_buildings",
     "visible_regions",
@@ -155,9 +159,16 @@ def room_card(
     the using agency, who sits there now and who sat there before."""
     today = today or dt.date.today()
     row = session.execute(
-        select(Room, Floor, Building, Agency.name.label("agency_name"))
+        select(
+            Room,
+            Floor,
+            Building,
+            Agency.name.label("agency_name"),
+            func.coalesce(Agency.region_code, Compound.region_code).label("region_code"),
+        )
         .join(Floor, Floor.id == Room.floor_id)
         .join(Building, Building.id == Floor.building_id)
+        .outerjoin(Compound, Compound.id == Building.compound_id)
         .outerjoin(Agency, Agency.id == Room.agency_id)
         .where(Room.id == room_id, room_visible(scope))
     ).one_or_none()
@@ -192,6 +203,7 @@ def room_card(
         "retired": room.retired_at is not None,
         "agency_id": room.agency_id,
         "agency_name": row.agency_name,
+        "region_code": row.region_code,
         "floor_id": floor.id,
         "floor_name": floor.name,
         "building_id": building.id,
@@ -208,6 +220,23 @@ def room_card(
             for h in history
         ],
     }
+
+
+def room_record(session: Session, settings: Settings, room_id: int, scope: Scope) -> dict[str, Any]:
+    """The room card with its findings (of the room and of its occupants, with their figures
+    and evidence) and its confirmed survey versions: what the card beside the plan shows."""
+    card = room_card(session, room_id, scope)
+    card["findings"] = room_findings(
+        session,
+        settings,
+        room_id=room_id,
+        region_code=card["region_code"],
+        agency_id=card["agency_id"],
+        occupant_ids=[o["id"] for o in card["occupants"]],
+        scope=scope,
+    )
+    card["versions"] = room_versions(session, room_id)
+    return card
 
 
 def _iso(value: dt.date | None) -> str | None:

@@ -17,6 +17,8 @@ from flask import g
 from flask import request
 from werkzeug.exceptions import BadRequest
 
+from web.i18n_map import MAP_MESSAGES
+from web.i18n_map import MAP_SHARED_WITH_SCRIPTS
 from web.i18n_work import WORK_MESSAGES
 
 __all__ = [
@@ -180,6 +182,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 """key -> {language -> text}; ``{name}`` placeholders are filled by :func:`translate`."""
 MESSAGES.update(WORK_MESSAGES)
+MESSAGES.update(MAP_MESSAGES)
 
 VOCAB_EN: dict[str, str] = {
     # room use categories and subtypes (2014 standard, 表2)
@@ -267,6 +270,7 @@ SHARED_WITH_SCRIPTS: tuple[str, ...] = (
     "valid_from",
     "valid_to",
     "status_since",
+    *MAP_SHARED_WITH_SCRIPTS,
 )
 """Page messages the scripts also need (hover and room card labels)."""
 

@@ -326,3 +326,26 @@ def insert_grid_floor(
         )
     session.commit()
     return floor.id
+
+
+def seat_over_standard_leader(session: Session, city: City, floor_id: int) -> int:
+    """王五, a 副局(处)级 of 市财政局 (limit 18 m² in a 市 agency), in the first 24 m² room of
+    ``floor_id``, now 市财政局's: a leader 6.00 m² over standard. Returns the room's id."""
+    room = session.scalars(
+        select(Room).where(Room.floor_id == floor_id).order_by(Room.number, Room.id)
+    ).first()
+    assert room is not None, floor_id
+    room.agency_id = city.agency_id
+    wang = Person(
+        agency_id=city.agency_id,
+        name="王五",
+        position="副局长",
+        rank="副局(处)级",
+        province_code=PROVINCE,
+    )
+    session.add(wang)
+    session.add(
+        Occupancy(person=wang, room=room, valid_from=dt.date(2023, 1, 1), province_code=PROVINCE)
+    )
+    session.commit()
+    return room.id

@@ -7,23 +7,38 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from playwright.sync_api import Page
+from sqlalchemy.orm import Session
 
+from gis_app.analysis.context import build_context
+from gis_app.analysis.run import run_analysis
+from gis_app.config import Settings
 from tests.web.browser import browser_session
 from tests.web.browser import log_in
 from tests.web.browser import screenshot
+from tests.web.cityfixture import LIXIA
 from tests.web.cityfixture import PASSWORD
 from tests.web.cityfixture import SCRIPT_NAME
 from tests.web.cityfixture import City
 from tests.web.cityfixture import insert_grid_floor
+from tests.web.cityfixture import seat_over_standard_leader
 from tests.web.conftest import insert_into
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def big_floor_id(city_database: tuple[str, City]) -> int:
+def big_floor_id(city_database: tuple[str, City], city_settings: Settings) -> int:
+    """4F: 300 rooms; in room 401 a leader over standard, found by a stored analysis run."""
     url, city = city_database
-    return insert_into(url, lambda s: insert_grid_floor(s, city.building_id, "4F", 4, rooms=300))
+
+    def fill(session: Session) -> int:
+        floor_id = insert_grid_floor(session, city.building_id, "4F", 4, rooms=300)
+        seat_over_standard_leader(session, city, floor_id)
+        run_analysis(session, build_context(session, city_settings, region_code=LIXIA), actor="t")
+        session.commit()
+        return floor_id
+
+    return insert_into(url, fill)
 
 
 @pytest.fixture
@@ -94,6 +109,26 @@ def test_manager_drills_from_the_map_to_a_room(browser_page, city: City, big_flo
     page.click("input[value='status']")
     assert page.locator("[data-legend='status']").is_visible()
     assert not page.locator("[data-legend='use']").is_visible()
+
+    # the room list under the plan: every room, by number; a row selects the room on the plan
+    rows = page.locator("#room-list tbody tr")
+    assert rows.count() == 300
+    numbers = page.locator("#room-list tbody tr td:first-child").all_inner_texts()
+    assert numbers[:3] == ["401", "402", "403"] and numbers[-1] == "4300"
+    first = rows.first.inner_text()
+    assert "市财政局" in first and "王五（副局(处)级）" in first and "24.00" in first
+    page.click("#room-list button[data-sort='number']")
+    assert page.locator("#room-list tbody tr td:first-child").first.inner_text() == "4300"
+    page.click("#room-list button[data-sort='number']")
+    screenshot(page, "08-room-list")
+    page.click("#room-list tbody tr[data-room-id]:has(td:text-is('401'))")
+    page.wait_for_selector("#room-card .finding")
+    assert "selected" in (rows.first.get_attribute("class") or "")
+    card = page.inner_text("#room-card")
+    assert "领导干部办公室超标" in card and "王五" in card
+    assert "面积 24.00 m² · 标准 18.00 m² · 超出 6.00 m²" in card
+    assert "分析批次" in card  # read from the stored run, not recomputed
+    screenshot(page, "09-room-card-finding")
 
     assert problems == []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask import Response
+from flask import current_app
 from flask import jsonify
 from flask import request
 
@@ -11,7 +12,7 @@ from layers.base import get_provider
 from layers.base import parse_bbox
 from layers.base import parse_limit
 from layers.records import building_summary
-from layers.records import room_card
+from layers.records import room_record
 from web.auth import current_scope
 from web.database import get_session
 from web.errors import integer_arg
@@ -59,4 +60,6 @@ def building(building_id: int) -> Response:
 
 @bp.get("/rooms/<id:room_id>")
 def room(room_id: int) -> Response:
-    return jsonify(room_card(get_session(), room_id, current_scope()))
+    """The room card: identity, occupants and their history, findings, survey versions."""
+    settings = current_app.config["GIS_SETTINGS"]
+    return jsonify(room_record(get_session(), settings, room_id, current_scope()))

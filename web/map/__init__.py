@@ -11,7 +11,7 @@ from layers.base import FeatureNotFound
 from layers.records import building_summary
 from layers.records import compound_extent
 from layers.records import data_extent
-from layers.records import room_card
+from layers.records import room_record
 from layers.styles import legend
 from web.auth import current_scope
 from web.database import get_session
@@ -95,4 +95,6 @@ def _default_floor(with_plan: list[dict]) -> dict | None:
 
 @bp.get("/rooms/<id:room_id>")
 def room(room_id: int) -> str:
-    return render_template("map/room.html", room=room_card(get_session(), room_id, current_scope()))
+    settings = current_app.config["GIS_SETTINGS"]
+    record = room_record(get_session(), settings, room_id, current_scope())
+    return render_template("map/room.html", room=record)

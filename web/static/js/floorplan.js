@@ -13,6 +13,11 @@
   let colours = { use: {}, status: {} };
   let unknownColour = "#d9d9d9";
   let selectedLayer = null;
+  const layersById = new Map();
+  const rowsById = new Map();
+  const list = document.querySelector("#room-list tbody");
+  let sortKey = "number";
+  let sortDir = 1;
 
   map.setMinZoom(-6);
   map.setMaxZoom(6);
@@ -58,6 +63,7 @@
 
   function onEachRoom(feature, layer) {
     const p = feature.properties;
+    layersById.set(p.id, layer);
     layer.bindTooltip(() => tooltip(p), { sticky: true, className: "room-tooltip" });
     layer.on("click", () => select(layer, p.id));
   }
@@ -94,10 +100,109 @@
     if (selectedLayer) rooms.resetStyle(selectedLayer);
     selectedLayer = layer;
     layer.setStyle({ weight: 3, color: "#c0392b" });
+    markRow(id);
     card.replaceChildren(el("p", { className: "hint" }, [t("loading")]));
     fetchJSON(cfg.room_api_url + id)
       .then(renderCard)
       .catch((err) => card.replaceChildren(el("p", { className: "warning" }, [err.message])));
+  }
+
+  /* The room list under the plan: one row per room, sortable, a click selects the room. */
+  const SORT_VALUES = {
+    number: (p) => p.number || "",
+    name: (p) => p.name || "",
+    use: (p) => vocab(p.use_subtype || p.use_category),
+    area: (p) => p.usable_area_m2,
+    agency: (p) => p.agency_name || "",
+    occupants: (p) => occupantText(p),
+    status: (p) => vocab(p.status),
+  };
+  const collator = new Intl.Collator(document.documentElement.lang, { numeric: true });
+
+  function occupantText(p) {
+    return p.occupants.map((o) => o.name + (o.rank ? "（" + o.rank + "）" : "")).join("、");
+  }
+
+  function listRow(p) {
+    const swatch = el("span", { className: "swatch" });
+    swatch.style.background = colours.status[p.status] || unknownColour;
+    const tr = el("tr", {}, [
+      el("td", {}, [p.number || "—"]),
+      el("td", {}, [p.name || ""]),
+      el("td", {}, [vocab(p.use_category) + (p.use_subtype ? " / " + vocab(p.use_subtype) : "")]),
+      el("td", { className: "num" }, [area(p.usable_area_m2)]),
+      el("td", {}, [p.agency_name || "—"]),
+      el("td", {}, [occupantText(p) || "—"]),
+      el("td", {}, [swatch, vocab(p.status)]),
+    ]);
+    tr.dataset.roomId = String(p.id);
+    return tr;
+  }
+
+  function fillList(features) {
+    if (!list) return;
+    rowsById.clear();
+    const fragment = document.createDocumentFragment();
+    features.forEach((f) => {
+      const tr = listRow(f.properties);
+      rowsById.set(f.properties.id, tr);
+      fragment.append(tr);
+    });
+    list.replaceChildren(fragment);
+    sortList();
+  }
+
+  function sortList() {
+    const value = SORT_VALUES[sortKey];
+    const props = [];
+    rooms.eachLayer((layer) => props.push(layer.feature.properties));
+    props.sort((a, b) => {
+      const va = value(a);
+      const vb = value(b);
+      const c = typeof va === "number" ? va - vb : collator.compare(va, vb);
+      return sortDir * (c || collator.compare(a.number || "", b.number || ""));
+    });
+    const fragment = document.createDocumentFragment();
+    props.forEach((p) => fragment.append(rowsById.get(p.id)));
+    list.append(fragment);
+    document.querySelectorAll("#room-list button.sort").forEach((button) => {
+      if (button.dataset.sort === sortKey) {
+        button.setAttribute("aria-sort", sortDir > 0 ? "ascending" : "descending");
+      } else {
+        button.removeAttribute("aria-sort");
+      }
+    });
+  }
+
+  function markRow(id) {
+    if (!list) return;
+    list.querySelectorAll("tr.selected").forEach((tr) => tr.classList.remove("selected"));
+    const tr = rowsById.get(id);
+    if (tr) {
+      tr.classList.add("selected");
+      tr.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  if (list) {
+    list.addEventListener("click", (event) => {
+      const tr = event.target.closest("tr[data-room-id]");
+      if (!tr) return;
+      const id = Number(tr.dataset.roomId);
+      const layer = layersById.get(id);
+      if (!layer) return;
+      select(layer, id);
+      if (!map.getBounds().contains(layer.getBounds())) {
+        map.panTo(layer.getBounds().getCenter(), { animate: false });
+      }
+    });
+    document.querySelectorAll("#room-list button.sort").forEach((button) => {
+      button.addEventListener("click", () => {
+        sortDir = button.dataset.sort === sortKey ? -sortDir : 1;
+        sortKey = button.dataset.sort;
+        sortList();
+      });
+    });
   }
 
   function row(term, value) {
@@ -109,6 +214,43 @@
       el("thead", {}, [el("tr", {}, headers.map((h) => el("th", {}, [h])))]),
       el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c) => el("td", {}, [c ?? ""]))))),
     ]);
+  }
+
+  function sourceLine(source) {
+    if (source.kind === "stored") {
+      return t("findings_stored", { run: source.run_id, date: source.as_of, standard: source.standard });
+    }
+    if (source.kind === "computed") {
+      return t("findings_computed", { date: source.as_of, standard: source.standard });
+    }
+    return t("findings_none");
+  }
+
+  function figuresLine(f) {
+    const parts = [];
+    if (f.area_m2 !== null) parts.push(t("area_m2") + " " + area(f.area_m2) + " m²");
+    if (f.limit_m2 !== null) parts.push(t("limit_m2") + " " + area(f.limit_m2) + " m²");
+    if (f.excess_m2 !== null) parts.push(t("excess_m2") + " " + area(f.excess_m2) + " m²");
+    return parts.length ? el("p", { className: "figures" }, [parts.join(" · ")]) : null;
+  }
+
+  function findingsBlock(found) {
+    const source = el("p", { className: "hint findings-source" }, [sourceLine(found.source)]);
+    if (!found.findings.length) return [source, el("p", {}, [t("no_findings")])];
+    const items = found.findings.map((f) => {
+      const severity = { violation: t("severity.violation"), warning: t("severity.warning"), data: t("severity.data") };
+      const head = [t("rule") + " " + f.rule + " " + f.rule_title, severity[f.severity] || f.severity];
+      if (f.about === "person" && f.person) head.push(t("finding_about_person", { name: f.person }));
+      const evidence = f.rooms.map((r) => (r.building || "") + " " + (r.number || "—") + " " + area(r.area || 0) + " m²");
+      return el("li", { className: "finding sev-" + f.severity }, [
+        el("div", { className: "finding-head" }, [head.join(" · ")]),
+        el("p", {}, [f.message]),
+        figuresLine(f),
+        el("p", { className: "hint" }, [t("standard_version") + " " + (f.standard || "—") + " · " + f.as_of]),
+        evidence.length ? el("p", { className: "hint" }, [t("evidence_rooms") + "：" + evidence.join("；")]) : null,
+      ]);
+    });
+    return [source, el("ul", { className: "findings" }, items)];
   }
 
   function renderCard(r) {
@@ -128,13 +270,28 @@
           r.history.map((h) => [h.name, h.rank, h.valid_from, h.valid_to || t("until_now")])
         )
       : el("p", {}, [t("none")]);
+    const versions = r.versions.length
+      ? table(
+          [t("valid_from"), t("number"), t("usable_area"), t("survey_batch")],
+          r.versions.map((v) => [
+            v.valid_from + " – " + (v.valid_to || t("until_now")),
+            v.number || "—",
+            area(v.usable_area_m2) + " m²",
+            v.batch_id ? "#" + v.batch_id + (v.confirmed_on ? " " + v.confirmed_on : "") : "—",
+          ])
+        )
+      : el("p", {}, [t("none")]);
     card.replaceChildren(
       el("h3", {}, [(r.number || "—") + (r.name ? " " + r.name : "")]),
       facts,
       el("h4", {}, [t("occupants")]),
       occupants,
+      el("h4", {}, [t("room_findings")]),
+      ...findingsBlock(r.findings),
       el("h4", {}, [t("history")]),
       history,
+      el("h4", {}, [t("survey_versions")]),
+      versions,
       el("p", {}, [el("a", { href: cfg.room_page_url + r.id }, [t("room_details")])])
     );
     card.dataset.roomId = String(r.id);
@@ -157,6 +314,7 @@
       colours = fc.colours;
       unknownColour = fc.unknown_colour;
       rooms.addData(fc);
+      fillList(fc.features);
       const total = fc.features.reduce((sum, f) => sum + f.properties.usable_area_m2, 0);
       statusLine.textContent = t("floor_summary", { count: fc.numberReturned, area: area(total) });
       if (fc.numberReturned) map.fitBounds(rooms.getBounds(), { padding: [16, 16], animate: false });
