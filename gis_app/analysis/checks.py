@@ -472,7 +472,7 @@ _CLEARED_OUT = ("企业", "非预算单位")
 _LEASED = """
 , contracts AS (
     SELECT l.room_id, count(*) AS n,
-        jsonb_agg(jsonb_build_object('counterparty', l.counterparty,
+        jsonb_agg(jsonb_build_object('id', l.id, 'counterparty', l.counterparty,
             'counterparty_kind', l.counterparty_kind, 'kind', l.kind, 'start', l.start_date,
             'end', l.end_date, 'approval_ref', l.approval_ref) ORDER BY l.start_date) AS contracts
     FROM room_lease l GROUP BY l.room_id

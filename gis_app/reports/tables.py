@@ -433,7 +433,7 @@ def lease_table(session: Session, ctx: Context) -> Table:
 def ledger_rooms_table(session: Session, ctx: Context) -> Table:
     """账实相符: register rows without a surveyed room and surveyed rooms the register lacks."""
     headers = ["序号", "核对结果", "楼栋编码", "楼栋", "楼层", "房间号", "单位", "使用面积", "说明"]
-    table = Table("账实核对", "房间台账与实测核对(账实相符)", headers, frozenset({7}))
+    table = Table("账实核对", "房间台账与实测核对(账实相符)", headers, area_columns=frozenset({7}))
     for f in check_ledgers(session, ctx):
         if f.kind == "ledger_totals_differ":
             continue
@@ -482,7 +482,9 @@ def ledger_totals_table(session: Session, ctx: Context) -> Table:
         "房间数",
         "是否相符",
     ]
-    table = Table("账账核对", "分台账与总台账核对(账账相符)", headers, frozenset({3, 4, 5}))
+    table = Table(
+        "账账核对", "分台账与总台账核对(账账相符)", headers, area_columns=frozenset({3, 4, 5})
+    )
     for agency in ledger_totals(session, ctx):
         for use in (str(u) for u in LEDGER_USES):
             part = agency["by_use"].get(use)
