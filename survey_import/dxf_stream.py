@@ -174,27 +174,25 @@ def _raw_entities(
                 bad = next(c for c in lines[0::2] if not c.strip().lstrip("-").isdigit())
                 raise DXFStructureError(f"invalid group code {bad[:20]!r}") from None
             values = lines[1::2]
+            if 999 in codes:  # comments: dropped, as ezdxf does
+                kept = [i for i, c in enumerate(codes) if c != 999]
+                codes = [codes[i] for i in kept]
+                values = [values[i] for i in kept]
             starts = [i for i, c in enumerate(codes) if c == 0]
             if not starts:
-                pending.extend(t for t in zip(codes, values, strict=True) if t[0] != 999)
+                pending.extend(zip(codes, values, strict=True))
                 continue
             if pending or starts[0] > 0:
-                pending.extend(
-                    t
-                    for t in zip(codes[: starts[0]], values[: starts[0]], strict=True)
-                    if t[0] != 999
-                )
+                pending.extend(zip(codes[: starts[0]], values[: starts[0]], strict=True))
                 yield position, pending
-            starts.append(len(codes))
+            pairs = list(zip(codes, values, strict=True))
+            last = starts[-1]
             for a, b in zip(starts, starts[1:], strict=False):
-                entity = [(0, values[a].strip())]
-                entity.extend(
-                    t for t in zip(codes[a + 1 : b], values[a + 1 : b], strict=True) if t[0] != 999
-                )
-                if b == len(codes):
-                    pending = entity
-                else:
-                    yield position, entity
+                entity = pairs[a:b]
+                entity[0] = (0, values[a].strip())
+                yield position, entity
+            pending = pairs[last:]
+            pending[0] = (0, values[last].strip())
     if pending:
         yield position, pending
 
