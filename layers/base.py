@@ -41,6 +41,7 @@ MAX_LIMIT = 20000
 PROVIDERS: dict[str, str] = {
     "compounds": "layers.compounds.CompoundsProvider",
     "buildings": "layers.buildings.BuildingsProvider",
+    "clusters": "layers.clusters.ClustersProvider",
     "floors": "layers.floors.FloorsProvider",
     "rooms": "layers.rooms.RoomsProvider",
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import func
@@ -20,6 +21,9 @@ from layers.base import DEFAULT_LIMIT
 from layers.base import BBox
 from layers.base import LayerProvider
 from layers.base import feature_collection
+from layers.indicators import parse_indicator
+from layers.indicators import place_figures
+from layers.indicators import with_indicator
 from layers.sql import MAP_DECIMALS
 from layers.sql import as_geojson
 from layers.sql import feature
@@ -31,6 +35,10 @@ __all__ = ["BuildingsProvider"]
 
 class BuildingsProvider(LayerProvider):
     name = "buildings"
+
+    def __init__(self, indicator: str | None = None, today: dt.date | None = None) -> None:
+        self.indicator = parse_indicator(indicator)
+        self.today = today or dt.date.today()
 
     def query(
         self,
@@ -74,21 +82,32 @@ class BuildingsProvider(LayerProvider):
             of_floor = select(Floor.building_id).where(Floor.id == floor_id).scalar_subquery()
             stmt = stmt.where(Building.id == of_floor)
         rows = session.execute(stmt.order_by(Building.id).limit(limit + 1)).all()
+        figures = (
+            place_figures(session, "building", [r.id for r in rows[:limit]], scope, self.today)
+            if self.indicator
+            else {}
+        )
         features = [
             feature(
                 row.id,
                 row.geometry,
-                {
-                    "name": row.name,
-                    "compound_id": row.compound_id,
-                    "compound_name": row.compound_name,
-                    "floors_above": row.floors_above,
-                    "floors_below": row.floors_below,
-                    "use_class": row.use_class,
-                    "is_high_rise": row.is_high_rise,
-                    "plan_floors": row.plan_floors,
-                },
+                with_indicator(
+                    {
+                        "name": row.name,
+                        "compound_id": row.compound_id,
+                        "compound_name": row.compound_name,
+                        "floors_above": row.floors_above,
+                        "floors_below": row.floors_below,
+                        "use_class": row.use_class,
+                        "is_high_rise": row.is_high_rise,
+                        "plan_floors": row.plan_floors,
+                    },
+                    self.indicator,
+                    figures.get(row.id),
+                ),
             )
             for row in rows
         ]
-        return feature_collection(features, limit, layer=self.name, style=BUILDING_STYLE)
+        return feature_collection(
+            features, limit, layer=self.name, indicator=self.indicator, style=BUILDING_STYLE
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import func
@@ -18,6 +19,9 @@ from layers.base import DEFAULT_LIMIT
 from layers.base import BBox
 from layers.base import LayerProvider
 from layers.base import feature_collection
+from layers.indicators import parse_indicator
+from layers.indicators import place_figures
+from layers.indicators import with_indicator
 from layers.sql import MAP_DECIMALS
 from layers.sql import as_geojson
 from layers.sql import feature
@@ -29,6 +33,10 @@ __all__ = ["CompoundsProvider"]
 
 class CompoundsProvider(LayerProvider):
     name = "compounds"
+
+    def __init__(self, indicator: str | None = None, today: dt.date | None = None) -> None:
+        self.indicator = parse_indicator(indicator)
+        self.today = today or dt.date.today()
 
     def query(
         self,
@@ -56,17 +64,28 @@ class CompoundsProvider(LayerProvider):
         if bbox is not None:
             stmt = stmt.where(intersects_bbox(Compound.geom, bbox, MAP_SRID))
         rows = session.execute(stmt.order_by(Compound.id).limit(limit + 1)).all()
+        figures = (
+            place_figures(session, "compound", [r.id for r in rows[:limit]], scope, self.today)
+            if self.indicator
+            else {}
+        )
         features = [
             feature(
                 row.id,
                 row.geometry,
-                {
-                    "name": row.name,
-                    "address": row.address,
-                    "area_m2": None if row.area_m2 is None else round(row.area_m2, 2),
-                    "building_count": row.building_count,
-                },
+                with_indicator(
+                    {
+                        "name": row.name,
+                        "address": row.address,
+                        "area_m2": None if row.area_m2 is None else round(row.area_m2, 2),
+                        "building_count": row.building_count,
+                    },
+                    self.indicator,
+                    figures.get(row.id),
+                ),
             )
             for row in rows
         ]
-        return feature_collection(features, limit, layer=self.name, style=COMPOUND_STYLE)
+        return feature_collection(
+            features, limit, layer=self.name, indicator=self.indicator, style=COMPOUND_STYLE
+        )

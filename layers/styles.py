@@ -12,11 +12,14 @@ from gis_app.vocab import RoomUse
 
 __all__ = [
     "BUILDING_STYLE",
+    "INDICATOR_CLASSES",
     "COMPOUND_STYLE",
     "LEGEND_KINDS",
     "ROOM_STATUS_COLOURS",
     "ROOM_USE_COLOURS",
     "UNKNOWN_COLOUR",
+    "indicator_colour",
+    "indicator_legend",
     "legend",
     "room_colour",
 ]
@@ -81,4 +84,45 @@ def legend(kind: str) -> list[dict[str, str]]:
     colours = LEGEND_KINDS[kind]
     entries = [{"value": str(value), "colour": colour} for value, colour in colours.items()]
     entries.append({"value": "", "colour": UNKNOWN_COLOUR})
+    return entries
+
+
+INDICATOR_CLASSES: dict[str, tuple[tuple[float, str, str], ...]] = {
+    "idle_share": (
+        (0.05, "#1a9850", "< 5%"),
+        (0.15, "#a6d96a", "5% – 15%"),
+        (0.30, "#fdae61", "15% – 30%"),
+        (float("inf"), "#d73027", "≥ 30%"),
+    ),
+    "occupancy": (
+        (0.50, "#d73027", "< 50%"),
+        (0.70, "#fdae61", "50% – 70%"),
+        (0.90, "#a6d96a", "70% – 90%"),
+        (float("inf"), "#1a9850", "≥ 90%"),
+    ),
+    "over_standard": (
+        (0.005, "#1a9850", "0 m²"),
+        (20.0, "#fdae61", "< 20 m²"),
+        (50.0, "#f46d43", "20 – 50 m²"),
+        (float("inf"), "#d73027", "≥ 50 m²"),
+    ),
+}
+"""Per indicator, classes by upper bound (exclusive): colour and legend label. Green is good."""
+
+
+def indicator_colour(name: str, value: float | None) -> str:
+    """The fill colour of ``value`` under indicator ``name``; grey when there is no figure.
+
+    >>> indicator_colour("idle_share", 0.2), indicator_colour("occupancy", None)
+    ('#fdae61', '#d9d9d9')
+    """
+    if value is None:
+        return UNKNOWN_COLOUR
+    return next(colour for bound, colour, _ in INDICATOR_CLASSES[name] if value < bound)
+
+
+def indicator_legend(name: str) -> list[dict[str, str]]:
+    """The legend of an indicator, then the 'no data' entry (its label left to the page)."""
+    entries = [{"label": label, "colour": colour} for _, colour, label in INDICATOR_CLASSES[name]]
+    entries.append({"label": "", "colour": UNKNOWN_COLOUR})
     return entries

@@ -17,13 +17,18 @@ __all__ = ["NODE_MODULES", "REQUIRED_FILES", "VENDOR_PACKAGES", "AssetsMissing",
 
 NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
 
-VENDOR_PACKAGES: dict[str, str] = {"leaflet": "leaflet/dist", "echarts": "echarts/dist"}
+VENDOR_PACKAGES: dict[str, str] = {
+    "leaflet": "leaflet/dist",
+    "echarts": "echarts/dist",
+    "vectorgrid": "leaflet.vectorgrid/dist",
+}
 """URL name -> distribution folder inside node_modules; nothing else is reachable."""
 
 REQUIRED_FILES: tuple[str, ...] = (
     "leaflet/dist/leaflet.js",
     "leaflet/dist/leaflet.css",
     "echarts/dist/echarts.min.js",
+    "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js",
 )
 
 ONE_YEAR = 365 * 24 * 3600

@@ -17,7 +17,10 @@ from web.converters import MAX_ID
 from web.i18n import MESSAGES
 from web.i18n import translate
 
-__all__ = ["ParameterError", "init_app", "integer_arg"]
+__all__ = ["MACHINE_PREFIXES", "ParameterError", "init_app", "integer_arg", "wants_machine_answer"]
+
+MACHINE_PREFIXES = ("/api/", "/tiles/")
+"""Paths read by scripts and map libraries: errors as JSON, 401 instead of the login page."""
 
 
 class ParameterError(LayerError):
@@ -43,12 +46,12 @@ def _message(exc: LayerError) -> str:
     return translate(key, **exc.params) if key in MESSAGES else str(exc)
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+def wants_machine_answer() -> bool:
+    return request.path.startswith(MACHINE_PREFIXES)
 
 
 def _answer(status: int, message: str, code: str):  # noqa: ANN202 - a Flask response tuple
-    if _wants_json():
+    if wants_machine_answer():
         return jsonify({"error": {"code": code, "status": status, "message": message}}), status
     title_key = f"error_{status}" if f"error_{status}" in MESSAGES else "error_title"
     return render_template(

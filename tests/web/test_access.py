@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 
+import mapbox_vector_tile
 import pytest
 from flask import Flask
 
@@ -15,6 +16,8 @@ from tests.web.conftest import logged_in
 from tests.web.conftest import login
 from tests.web.conftest import post_form
 from tests.web.htmltools import csrf_token
+from tests.web.test_map_layers import LX_TILE
+from tests.web.test_map_layers import QS_TILE
 
 AROUND_ALL = "116.0,35.0,119.0,38.0"
 
@@ -54,6 +57,10 @@ EVERY_PAGE = [
     f"/api/layers/buildings?bbox={AROUND_ALL}",
     f"/api/layers/floors?bbox={AROUND_ALL}",
     f"/api/layers/rooms?bbox={AROUND_ALL}",
+    f"/api/layers/compounds?bbox={AROUND_ALL}&indicator=idle_share",
+    f"/api/layers/buildings?bbox={AROUND_ALL}&indicator=occupancy",
+    f"/api/layers/clusters?bbox={AROUND_ALL}&cell=10&indicator=over_standard",
+    "/api/layers/clusters?cell=0.001",
     "/api/search?q=cz",
 ]
 
@@ -226,13 +233,39 @@ def test_an_agency_manager_sees_only_its_agency(app: Flask, city: City):
     assert [h["label"] for h in region_user if h["kind"] == "person"] == ["赵六"]
 
 
+def _tile_names(client, path: str) -> set[str]:  # noqa: ANN001
+    """Every string a vector tile holds (room numbers, agency names ...), decoded."""
+    response = client.get(path)
+    assert response.status_code == 200, path
+    if not response.data:
+        return set()
+    names = set()
+    for layer in mapbox_vector_tile.decode(response.data).values():
+        for feature in layer["features"]:
+            names |= {str(v) for v in feature["properties"].values()}
+    return names
+
+
+@pytest.mark.parametrize("username", ["lixia", "caizheng", "planner", "surveyor", "qingshi"])
+def test_room_tiles_hold_nothing_outside_the_jurisdiction(app: Flask, city: City, username: str):
+    client = logged_in(app, username)
+    seen = set()
+    for ordinal in (1, 2, 3):
+        seen |= _tile_names(client, f"{LX_TILE}?ordinal={ordinal}")
+        seen |= _tile_names(client, f"{QS_TILE}?ordinal={ordinal}")
+    if username == "qingshi":
+        assert seen and "市财政局" not in seen and not seen & {"101", "102", "301"}
+    else:
+        assert seen and "青石县财政局" not in seen and "201" not in seen
+
+
 def test_every_private_route_is_guarded(app: Flask):
     """Every rule of the app except the login page and static files needs a login."""
     client = app.test_client()
     for rule in app.url_map.iter_rules():
         if rule.endpoint in ("auth.login", "static", "vendor.vendor"):
             continue
-        path = re.sub(r"<(?:id:)?[a-z_0-9]+>", "1", rule.rule)
+        path = re.sub(r"<(?:[a-z]+:)?[a-z_0-9]+>", "1", rule.rule)
         path = path.replace("<sha256>", "0" * 64)
         method = "GET" if "GET" in rule.methods else "POST"
         response = client.open(path, method=method)

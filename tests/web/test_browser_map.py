@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -151,4 +152,32 @@ def test_room_card_shows_occupants_and_history(browser_page, city: City, big_flo
     page.wait_for_selector("body[data-rooms-loaded='3']")
     assert "3 rooms" in page.inner_text("#floor-status")
     screenshot(page, "07-floor-1F-english")
+    assert problems == []
+
+
+def test_map_colours_by_indicator_and_clusters_when_zoomed_out(browser_page, city: City):
+    page, base_url, problems = browser_page
+    page.goto(base_url + "/")
+    page.wait_for_selector("body[data-mode='outlines'][data-buildings-loaded='2']")
+    page.wait_for_selector("body[data-room-tiles='loaded']")  # ground-floor rooms, from tiles
+    page.select_option("#indicator", "idle_share")
+    page.wait_for_selector("[data-indicator='idle_share']:not([hidden])")
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "01b-map-idle-share")
+    _click_latlng(page, 36.66010, 117.0203)  # building 1, away from its rooms
+    popup = page.wait_for_selector(".building-popup")
+    assert re.search(r"闲置面积占比：\d+\.\d%", popup.inner_text())
+    page.evaluate(
+        """() => {
+            const cfg = JSON.parse(document.getElementById("page-config").textContent);
+            window[cfg.map_name].setZoom(12, {animate: false});
+        }"""
+    )
+    page.wait_for_selector("body[data-mode='clusters']")
+    cluster = page.wait_for_selector(".cluster")
+    assert cluster.inner_text() == "2"  # the compound's two buildings
+    assert page.locator(".cluster").count() == 1
+    screenshot(page, "01c-map-clusters")
+    cluster.click()  # zooms to the compound: outlines again
+    page.wait_for_selector("body[data-mode='outlines']")
     assert problems == []

@@ -21,11 +21,24 @@ __all__ = ["bp"]
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+LAYER_OPTIONS: dict[str, tuple[str, ...]] = {
+    "rooms": ("frame",),
+    "compounds": ("indicator",),
+    "buildings": ("indicator",),
+    "clusters": ("cell", "indicator"),
+}
+"""Query parameters handed to a layer's provider as options (absent ones keep its default)."""
+
 
 @bp.get("/layers/<name>")
 def layer(name: str) -> Response:
-    """``?bbox=minx,miny,maxx,maxy&floor=ID&limit=N`` (lon/lat); rooms also take ``frame``."""
-    options = {"frame": request.args.get("frame", "map")} if name == "rooms" else {}
+    """``?bbox=minx,miny,maxx,maxy&floor=ID&limit=N`` (lon/lat), and the layer's own options:
+    rooms ``frame``; compounds, buildings and clusters ``indicator``; clusters ``cell``."""
+    options = {
+        key: value
+        for key in LAYER_OPTIONS.get(name, ())
+        if (value := request.args.get(key)) is not None
+    }
     provider = get_provider(name, **options)
     return jsonify(
         provider.query(

@@ -1,9 +1,10 @@
 """Login, logout and the guard in front of every other page and API.
 
 Every request except the login page and static files needs a logged-in user: a page redirects
-to the login page (and back afterwards), an ``/api`` call gets 401. The user, their roles and
-their :class:`~gis_app.accounts.Scope` are loaded once per request into ``g``; views pass
-``g.scope`` to the services so nothing outside the user's jurisdiction is ever read.
+to the login page (and back afterwards), an ``/api`` call or a ``/tiles`` tile gets 401. The
+user, their roles and their :class:`~gis_app.accounts.Scope` are loaded once per request into
+``g``; views pass ``g.scope`` to the services so nothing outside the user's jurisdiction is
+ever read.
 
 Sessions expire after ``Settings.session_minutes`` without a request. Failed logins are
 counted by :func:`gis_app.accounts.authenticate`, which locks the account for a while.
@@ -40,6 +41,7 @@ from gis_app.accounts import scope_of
 from gis_app.models import AppUser
 from web.csrf import new_token
 from web.database import get_session
+from web.errors import wants_machine_answer
 from web.i18n import translate
 
 __all__ = ["bp", "current_scope", "has_role", "init_app", "require_roles"]
@@ -116,7 +118,7 @@ def _guard() -> Response | None:
     if g.user is not None or request.endpoint in PUBLIC_ENDPOINTS:
         return None
     expired = g.get("session_expired", False)
-    if request.path.startswith("/api/"):
+    if wants_machine_answer():
         raise Unauthorized(translate("session_expired" if expired else "login_required"))
     if expired:
         flash(translate("session_expired"))

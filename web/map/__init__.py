@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint
+from flask import Response
 from flask import current_app
 from flask import render_template
+from flask import request
 from flask import url_for
 
 from layers.base import FeatureNotFound
+from layers.indicators import INDICATORS
 from layers.records import building_summary
 from layers.records import compound_extent
 from layers.records import data_extent
 from layers.records import room_record
+from layers.styles import ROOM_STATUS_COLOURS
+from layers.styles import indicator_legend
 from layers.styles import legend
+from layers.tiles import MIN_ZOOM
+from layers.tiles import room_tile
 from web.auth import current_scope
 from web.database import get_session
+from web.errors import ParameterError
 from web.errors import integer_arg
 from web.maps import components
 from web.maps import geographic_map
@@ -37,14 +47,41 @@ def index() -> str:
     page = {
         "compounds_url": url_for("api.layer", name="compounds"),
         "buildings_url": url_for("api.layer", name="buildings"),
+        "clusters_url": url_for("api.layer", name="clusters"),
         "building_url": _id_url("map.building", "building_id"),
+        "room_tiles_url": url_for("map.room_tiles", z=0, x=0, y=0).replace(
+            "/0/0/0.pbf", "/{z}/{x}/{y}.pbf"
+        ),
+        "cluster_below_zoom": CLUSTER_BELOW_ZOOM,
+        "room_tiles_from_zoom": ROOM_TILES_FROM_ZOOM,
+        "room_status_colours": ROOM_STATUS_COLOURS,
     }
     return render_template(
         "map/index.html",
         map=components(geographic_map(settings, extent)),
         has_data=extent is not None,
+        indicators={name: indicator_legend(name) for name in INDICATORS},
         page=page,
     )
+
+
+CLUSTER_BELOW_ZOOM = 16
+"""Below this zoom, compounds are points with counts (a building is under ~15 px there)."""
+ROOM_TILES_FROM_ZOOM = max(MIN_ZOOM, 18)
+"""From this zoom the ground-floor rooms are drawn from vector tiles over the buildings."""
+
+
+@bp.get("/tiles/rooms/<int:z>/<int:x>/<int:y>.pbf")
+def room_tiles(z: int, x: int, y: int) -> Response:
+    """A Mapbox vector tile of the rooms the user may see on one floor level (``?ordinal=``,
+    default 1: the ground floor)."""
+    raw = request.args.get("ordinal", "1")
+    if not re.fullmatch(r"-?[0-9]{1,3}", raw):
+        raise ParameterError("bad_ordinal", f"ordinal must be an integer, got {raw!r}", value=raw)
+    data = room_tile(get_session(), z, x, y, scope=current_scope(), ordinal=int(raw))
+    response = Response(data, mimetype="application/vnd.mapbox-vector-tile")
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 @bp.get("/buildings/<id:building_id>")
