@@ -104,8 +104,10 @@ def test_dashboard_draws_its_charts(app: Flask):
     with browser_session(app) as (page, base_url, problems):
         log_in(page, base_url, "lixia", PASSWORD)
         page.click(".mainnav a:has-text('统计看板')")
-        page.wait_for_selector("body[data-charts-ready='2']")
-        assert page.locator("#chart-agencies svg").count() == 1
+        page.wait_for_selector("body[data-charts-ready='4']")
+        for chart in ("agencies", "kinds", "excess", "severity"):
+            assert page.locator(f"#chart-{chart} svg").count() == 1, chart
+        assert "数据问题" in page.inner_text("#chart-severity")  # 赵六's rank, 301's idle date
         screenshot(page, "30-dashboard")
         page.fill("#global-search", "czj")
         page.press("#global-search", "Enter")

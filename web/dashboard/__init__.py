@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import Blueprint
 from flask import render_template
 
@@ -12,6 +14,7 @@ from layers.worklists import visible_findings
 from web.auth import current_scope
 from web.database import get_session
 from web.errors import integer_arg
+from web.i18n import translate
 from web.scoped import analysis_context
 from web.scoped import choose_region
 from web.scoped import regions_for_user
@@ -54,8 +57,13 @@ def index() -> str:
                 "entitled": a["basic_entitled"],
                 "actual": a["basic_actual"],
                 "idle": a["idle_m2"],
+                "excess": max(a["basic_excess"], 0.0),
             }
             for a in agencies
+        ],
+        "severities": [
+            {"severity": severity, "label": translate(f"severity.{severity}"), "count": count}
+            for severity, count in sorted(Counter(f.severity for f in findings).items())
         ],
         "kinds": [{"label": f"{k['rule']} {k['title']}", "count": k["count"]} for k in kinds],
     }
