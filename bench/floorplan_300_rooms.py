@@ -29,8 +29,11 @@ from gis_app.cluster import LocalCluster
 from gis_app.db import upgrade_schema
 from tests.web.browser import CHROMIUM_ARGS
 from tests.web.browser import chromium_path
+from tests.web.browser import log_in
+from tests.web.cityfixture import PASSWORD
 from tests.web.cityfixture import insert_city
 from tests.web.cityfixture import insert_grid_floor
+from tests.web.cityfixture import insert_users
 from tests.web.conftest import insert_into
 
 LOGGER = logging.getLogger("bench")
@@ -82,6 +85,7 @@ def main() -> None:
         engine.dispose()
         city = insert_into(url, insert_city)
         floor_id = insert_into(url, lambda s: insert_grid_floor(s, city.building_id, "4F", 4, 300))
+        insert_into(url, insert_users)
         page_url = f"/buildings/{city.building_id}?floor={floor_id}"
         with served(url, base / "var") as root, sync_playwright() as p:
             browser = p.chromium.launch(
@@ -90,6 +94,7 @@ def main() -> None:
             timings, sizes = [], []
             for _ in range(LOADS):
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
+                log_in(page, root, "lixia", PASSWORD)  # not timed: the floor's load is
                 received: list[int] = []
                 page.on("response", lambda r, rec=received: rec.append(len(r.body())))
                 page.goto(root + page_url)
