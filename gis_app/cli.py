@@ -295,7 +295,8 @@ def demo(ctx: click.Context, serve: bool, as_of: object) -> None:
     """Start the private database, load the sample city through the import commands, serve.
 
     The sample (明湖市: compounds, buildings, surveyed floors as DXF, a roster of 300+ people)
-    is generated into var/sample and loaded only once; later runs reuse it.
+    is generated into var/sample, loaded only once and analysed, so the map and the planner
+    show its findings; later runs reuse it.
     """
     settings: Settings = ctx.obj
     from sqlalchemy import func
@@ -363,6 +364,7 @@ def _load_sample(settings: Settings, as_of: object) -> None:
             for party, person in SURVEY_PARTIES:
                 _run(settings, "survey", "confirm", str(batch_id), "--party", party, "--as", person)
     _run(settings, "roster", "import", str(out / "roster.xlsx"), "--as", "demo")
+    _run(settings, "analyze", "--as-of", manifest["as_of"], "--no-list")
     _create_demo_users(settings)
 
 

@@ -154,3 +154,12 @@ def test_the_cases_that_must_not_be_found_are_not(findings, demo_manifest):
     for case in demo_manifest["deliberate_cases"]:
         if not case["expected_finding"]:
             assert _case_findings(findings, case) == [], case["kind"]
+
+
+def test_the_demo_stores_an_analysis_run_of_the_deliberate_findings(demo_settings, demo_manifest):
+    expected = sum(1 for c in demo_manifest["deliberate_cases"] if c["expected_finding"])
+    ((runs, findings),) = _query(
+        demo_settings,
+        "SELECT count(*), (SELECT count(*) FROM finding) FROM analysis_run",
+    )
+    assert (runs, findings) == (1, expected)
