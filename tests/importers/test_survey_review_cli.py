@@ -167,3 +167,14 @@ def test_the_building_can_be_named_by_its_code(settings, tmp_path):
     unknown = _run(settings, "import", str(plan), "--building", "B99", "--floor", "3F")
     assert unknown.exit_code == 2
     assert "楼栋编码 B99 不存在" in unknown.output
+
+
+def test_a_file_that_is_not_a_dxf_changes_nothing(settings, tmp_path):
+    building = str(_building_id(settings))
+    before = _counts(settings.database_url)
+    junk = tmp_path / "plan.dxf"
+    junk.write_bytes(b"%PDF-1.7\n this is a scanned drawing, not a DXF\n")
+    result = _run(settings, "import", str(junk), "--building", building, "--floor", "3F")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert _counts(settings.database_url) == before
