@@ -77,7 +77,7 @@ def layer_matches(layer: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, p.casefold()) for p in patterns)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Text:
     """A label with its parse, in plan metres."""
 
@@ -86,7 +86,7 @@ class _Text:
     parsed: ParsedLabel
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     """A candidate in the containment forest."""
 

@@ -139,7 +139,7 @@ def densify_ring(vertices: Sequence[Vertex], sagitta_tol: float) -> list[tuple[f
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClosedRing:
     """A ring known to be closed: its vertices (no repeated end), exact area, and how it closed."""
 

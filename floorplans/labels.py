@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedLabel:
     """What one label says. ``area_m2`` is set for area notes such as "25.3㎡"."""
 

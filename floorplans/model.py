@@ -25,7 +25,7 @@ class AreaRule:
     """使用面积 of the outer ring, holes not deducted (policy switch)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RoomLabel:
     """A label matched to a room, parsed into number/name/use where the text allows."""
 
@@ -35,7 +35,7 @@ class RoomLabel:
     name: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Room:
     """One room of a floor plan, in plan metres."""
 

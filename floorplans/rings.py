@@ -61,7 +61,7 @@ class RingTolerances:
         return self.close_gap_m / self.factor
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     """A polygon that may be a room, a hole or a floor outline."""
 

@@ -209,4 +209,5 @@ def _tag_boundary(data: bytes) -> int:
             return cut + 1
 
 
-_CHUNK = 4 << 20
+_CHUNK = 1 << 20
+"""Bytes read and split at a time: a chunk becomes ~25x its size in Python strings and tuples."""

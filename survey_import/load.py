@@ -460,10 +460,29 @@ def _copy_rows(
 
     ORM inserts cost about a millisecond a row, and geometries went to the map one at a time:
     a 10,000-room drawing took ~15 s here. Geometries are now converted as arrays (EWKB hex,
-    which PostGIS reads as geometry input) and the rows streamed in the session's transaction.
+    which PostGIS reads as geometry input), a few thousand rooms at a time so that a huge
+    drawing does not hold every row twice, and streamed in the session's transaction.
     """
     if not matches:
         return
+    cursor = session.connection().connection.driver_connection.cursor()
+    table = SurveyRoom.__table__.name
+    with cursor.copy(f"COPY {table} ({', '.join(_ROW_COLUMNS)}) FROM STDIN") as copy:
+        for first in range(0, len(matches), _COPY_CHUNK):
+            chunk = matches[first : first + _COPY_CHUNK]
+            for row in _rows(batch, chunk, live_by_id, frame):
+                copy.write_row(row)
+
+
+_COPY_CHUNK = 5000
+
+
+def _rows(
+    batch: SurveyBatch,
+    matches: Sequence[RoomMatch],
+    live_by_id: dict[int, Room],
+    frame: MapFrame,
+) -> list[list[Any]]:
     plans: list[BaseGeometry] = []
     maps: list[BaseGeometry | None] = []
     rows: list[list[Any]] = []
@@ -485,17 +504,13 @@ def _copy_rows(
         placed = to_map_all([plans[i] for i in to_place], frame.transform)
         for i, shape in zip(to_place, placed, strict=True):
             maps[i] = shape
+    geom_at = _ROW_COLUMNS.index("plan_geom")
     plan_hex = _ewkb_hex(plans, PLAN_SRID)
     map_hex = _ewkb_hex(maps, MAP_SRID)
-    geom_at = _ROW_COLUMNS.index("plan_geom")
     for row, plan, placed in zip(rows, plan_hex, map_hex, strict=True):
         row[geom_at] = plan
         row[geom_at + 1] = placed
-    cursor = session.connection().connection.driver_connection.cursor()
-    table = SurveyRoom.__table__.name
-    with cursor.copy(f"COPY {table} ({', '.join(_ROW_COLUMNS)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    return rows
 
 
 def _multi_all(geoms: Sequence[BaseGeometry]) -> list[BaseGeometry]:

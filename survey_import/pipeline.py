@@ -7,6 +7,7 @@ the shape documented in the corpus README.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Callable
@@ -48,6 +49,8 @@ class SurveyResult:
     path: Path
     source: SourceInfo
     drawing: Drawing
+    """The drawing's units, extent, layers and georeference; its primitives (outlines, lines,
+    labels) are dropped once the floors are built."""
     floors: list[FloorPlan]
     report: ImportReport
     room_layers: tuple[str, ...] | None
@@ -93,10 +96,13 @@ def analyse_survey(path: Path | str, options: SurveyOptions | None = None) -> Su
         label_layers=choice.label_layers,
         report=report,
     )
+    # The floors hold what the primitives said; keeping them through loading would double the
+    # memory of a big drawing (a 200 MB file has millions of wall lines).
+    summary = dataclasses.replace(drawing, outlines=(), hatches=(), linework=(), labels=())
     return SurveyResult(
         path=path,
         source=source,
-        drawing=drawing,
+        drawing=summary,
         floors=floors,
         report=report,
         room_layers=choice.room_layers,
