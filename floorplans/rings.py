@@ -218,7 +218,10 @@ def polyline_candidate(
     when they drop the closed flag) are closed and reported as a fix; a polyline that clearly
     tries to enclose a room but stays open is reported as ``UNCLOSED_OUTLINE`` and not used.
     """
-    ring = close_ring(line.vertices, False, tol.coincide, tol.close_gap)
+    vertices = line.vertices
+    if len(vertices) == 2 and not vertices[0][2] and not vertices[1][2]:
+        return None  # a straight segment (most wall lines) never encloses anything
+    ring = close_ring(vertices, False, tol.coincide, tol.close_gap)
     if ring is None:
         _report_open(line, tol, report)
         return None
