@@ -28,6 +28,7 @@ from gis_app.models import Agency
 from gis_app.models import AppUser
 from gis_app.models import Region
 from gis_app.models import UserRole
+from gis_app.vocab import USER_ROLES
 
 __all__ = [
     "ROLES",
@@ -44,13 +45,7 @@ __all__ = [
     "scope_of",
 ]
 
-ROLES: dict[str, str] = {
-    "surveyor": "测绘人员",
-    "agency_manager": "使用单位管理员",
-    "bureau_manager": "机关事务管理局",
-    "planner": "规划调剂人员",
-    "admin": "系统管理员",
-}
+ROLES = USER_ROLES
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15

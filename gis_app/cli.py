@@ -12,7 +12,6 @@ import sys
 
 import click
 
-from gis_app import accounts
 from gis_app.cluster import ClusterError
 from gis_app.config import ConfigError
 from gis_app.config import Settings
@@ -21,6 +20,7 @@ from gis_app.db import SchemaOutOfDate
 from gis_app.db import local_cluster
 from gis_app.db import open_database
 from gis_app.db import upgrade_schema
+from gis_app.vocab import USER_ROLES
 
 __all__ = ["main", "root"]
 
@@ -33,7 +33,18 @@ KNOWN_FAILURES = (ClusterError, ConfigError, DatabaseUnavailable, SchemaOutOfDat
 
 
 class GisAppGroup(click.Group):
-    """A group that turns the known failures of any sub-command into one line and exit 2."""
+    """A group that turns the known failures of any sub-command into one line and exit 2, and
+    loads the feature packages' commands on first use (see ``FEATURE_COMMANDS``)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *FEATURE_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in FEATURE_COMMANDS:
+            command = _load_feature_command(cmd_name)
+            self.add_command(command, cmd_name)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -156,7 +167,7 @@ def users() -> None:
     "roles",
     multiple=True,
     required=True,
-    type=click.Choice(sorted(accounts.ROLES)),
+    type=click.Choice(sorted(USER_ROLES)),
     help="Role; repeat for several.",
 )
 @click.option("--region", "region_code", help="12-digit region code of the jurisdiction.")
@@ -175,6 +186,7 @@ def users_add(
     actor: str | None,
 ) -> None:
     """Add a user with one or more roles within a region and/or an agency."""
+    from gis_app import accounts
     from gis_app.db import session_scope
 
     secret = password or accounts.generate_password()
@@ -198,6 +210,7 @@ def users_add(
 @click.pass_obj
 def users_list(settings: Settings) -> None:
     """List users with their roles and jurisdictions."""
+    from gis_app import accounts
     from gis_app.db import session_scope
 
     with session_scope(settings) as session:
@@ -218,6 +231,7 @@ def users_list(settings: Settings) -> None:
 @click.pass_obj
 def users_disable(settings: Settings, username: str, actor: str | None) -> None:
     """Disable a login (kept for the audit trail, never deleted)."""
+    from gis_app import accounts
     from gis_app.db import session_scope
 
     try:
@@ -236,32 +250,31 @@ def _os_user() -> str:
 
 # -- feature command groups (only the CLI and app.py import the feature packages) ------------
 
-
-def _register_feature_commands(group: click.Group) -> None:
-    """Add each feature package's command group (imported here, never from the kernel)."""
-    from survey_import.registry_commands import footprints
-    from survey_import.registry_commands import regions
-    from survey_import.registry_commands import roster
-
-    group.add_command(regions)
-    group.add_command(footprints)
-    group.add_command(roster)
-    from survey_import.commands import survey
-    from survey_import.review_commands import register as register_review_commands
-
-    register_review_commands(survey)
-    group.add_command(survey)
-    from web.commands import serve
-
-    group.add_command(serve)
-    from gis_app.analysis.commands import register as register_analysis_commands
-    from gis_app.reports.commands import report
-
-    register_analysis_commands(group)
-    group.add_command(report)
+FEATURE_COMMANDS = {
+    "regions": "survey_import.registry_commands:regions",
+    "footprints": "survey_import.registry_commands:footprints",
+    "roster": "survey_import.registry_commands:roster",
+    "survey": "survey_import.commands:survey",
+    "analyze": "gis_app.analysis.commands:analyze",
+    "standards": "gis_app.analysis.commands:standards",
+    "plan": "gis_app.analysis.plan_commands:plan",
+    "report": "gis_app.reports.commands:report",
+    "serve": "web.commands:serve",
+}
+"""Commands of the feature packages, imported only when used: a command then loads only the
+libraries it needs (a survey dry run needs no database driver, Flask or openpyxl)."""
 
 
-_register_feature_commands(root)
+def _load_feature_command(name: str) -> click.Command:
+    import importlib
+
+    module_name, _, attribute = FEATURE_COMMANDS[name].partition(":")
+    command: click.Command = getattr(importlib.import_module(module_name), attribute)
+    if name == "survey":
+        from survey_import.review_commands import register as register_review_commands
+
+        register_review_commands(command)  # type: ignore[arg-type]
+    return command
 
 
 # -- demo ------------------------------------------------------------------------------------
@@ -314,7 +327,7 @@ def demo(ctx: click.Context, serve: bool, as_of: object) -> None:
     for line in _demo_logins(settings):
         click.echo(line)
     if serve:
-        ctx.invoke(root.commands["serve"])
+        ctx.invoke(root.get_command(ctx, "serve"))  # type: ignore[arg-type]
 
 
 def _load_sample(settings: Settings, as_of: object) -> None:
@@ -386,6 +399,7 @@ def _create_demo_users(settings: Settings) -> None:
     """One login per role, passwords kept in var/demo-logins.txt (readable by root only)."""
     from sqlalchemy import select
 
+    from gis_app import accounts
     from gis_app import models
     from gis_app.db import session_scope
 
@@ -409,7 +423,7 @@ def _create_demo_users(settings: Settings) -> None:
                 grants=[grant],
                 actor="demo",
             )
-            lines.append(f"{accounts.ROLES[role]:10} {username:15} {password}")
+            lines.append(f"{USER_ROLES[role]:10} {username:15} {password}")
     logins = settings.var_dir / "demo-logins.txt"
     logins.write_text("\n".join(lines) + "\n", encoding="utf-8")
     logins.chmod(0o600)

@@ -155,3 +155,13 @@ class CounterpartyKind(StrEnum):
     PUBLIC_BODY = "机关事业单位"
     INDIVIDUAL = "个人"
     OTHER = "其他"
+
+
+USER_ROLES: dict[str, str] = {
+    "surveyor": "测绘人员",
+    "agency_manager": "使用单位管理员",
+    "bureau_manager": "机关事务管理局",
+    "planner": "规划调剂人员",
+    "admin": "系统管理员",
+}
+"""Login roles and their Chinese names (a role is always held within a jurisdiction)."""
