@@ -95,14 +95,20 @@ def main() -> None:
             for _ in range(LOADS):
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 log_in(page, root, "lixia", PASSWORD)  # not timed: the floor's load is
-                received: list[int] = []
-                page.on("response", lambda r, rec=received: rec.append(len(r.body())))
                 page.goto(root + page_url)
                 page.wait_for_selector("body[data-rooms-loaded='300']")
                 timings.append(
                     page.evaluate("performance.getEntriesByName('rooms-drawn')[0].startTime")
                 )
-                sizes.append(sum(received))
+                # bytes from the page's own resource timings: reading response bodies from a
+                # listener would stall the page on round trips to the driver and skew the times
+                sizes.append(
+                    page.evaluate(
+                        "performance.getEntriesByType('navigation')"
+                        ".concat(performance.getEntriesByType('resource'))"
+                        ".reduce((n, e) => n + e.encodedBodySize, 0)"
+                    )
+                )
                 fetched = page.evaluate(
                     "performance.getEntriesByType('resource')"
                     ".filter(e => e.name.includes('/rooms'))[0].responseEnd"
