@@ -23,6 +23,7 @@ from gis_app.models import Occupancy
 from gis_app.models import Person
 from gis_app.models import Region
 from gis_app.models import Room
+from gis_app.registry import building_plan_status
 from gis_app.visibility import building_visible
 from gis_app.visibility import compound_visible
 from gis_app.visibility import person_visible
@@ -106,6 +107,7 @@ def building_summary(session: Session, building_id: int, scope: Scope) -> dict[s
         .where(Floor.building_id == building_id)
         .group_by(Floor.id)
     ).all()
+    placement = {f.floor_id: f for f in building_plan_status(session, building_id).floors}
     floors = [
         {
             "id": row.id,
@@ -114,6 +116,8 @@ def building_summary(session: Session, building_id: int, scope: Scope) -> dict[s
             "room_count": row.room_count,
             "usable_area_m2": round(row.usable_area_m2, 2),
             "has_plan": row.room_count > 0,
+            "placement": placement[row.id].verdict if row.id in placement else None,
+            "share_inside": placement[row.id].share_inside if row.id in placement else None,
         }
         for row in rows
     ]

@@ -62,6 +62,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "high_rise": {"zh": "高层", "en": "High-rise"},
     "total_usable_area": {"zh": "已导入使用面积", "en": "Usable area imported"},
     "no_plan": {"zh": "未导入平面图", "en": "No floor plan imported"},
+    "placement_none": {"zh": "未配准，未上图", "en": "Not georeferenced: not on the map"},
+    "placement_outside": {
+        "zh": "与楼栋轮廓不符：仅 {share}% 在轮廓内",
+        "en": "Does not fit the footprint: only {share}% inside",
+    },
+    "placement_no_footprint": {
+        "zh": "楼栋无基底轮廓，无法核对位置",
+        "en": "The building has no footprint to check the placement against",
+    },
     "building_no_plans": {
         "zh": "该楼栋尚未导入任何楼层平面图。",
         "en": "No floor plan of this building has been imported yet.",
