@@ -45,6 +45,8 @@ def test_retired_rooms_leave_the_plan_but_keep_their_card(settings):
         "room_count": 2,
         "usable_area_m2": 36.0,
         "has_plan": True,
+        "placement": "吻合",  # the remaining rooms still lie inside the footprint
+        "share_inside": 1.0,
     }
     page = client.get(f"/rooms/{city.meeting_id}").get_data(as_text=True)
     assert "该房间已在新测绘中撤销" in page
