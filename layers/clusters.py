@@ -24,11 +24,10 @@ from gis_app.visibility import building_visible
 from gis_app.visibility import compound_visible
 from layers.base import DEFAULT_LIMIT
 from layers.base import BBox
-from layers.base import LayerProvider
 from layers.base import LayerQueryError
 from layers.base import feature_collection
+from layers.indicators import IndicatorLayer
 from layers.indicators import add_figures
-from layers.indicators import parse_indicator
 from layers.indicators import place_figures
 from layers.indicators import with_indicator
 from layers.sql import MAP_DECIMALS
@@ -57,7 +56,7 @@ def parse_cell(raw: str | float | None) -> float:
     return value
 
 
-class ClustersProvider(LayerProvider):
+class ClustersProvider(IndicatorLayer):
     name = "clusters"
 
     def __init__(
@@ -66,9 +65,8 @@ class ClustersProvider(LayerProvider):
         indicator: str | None = None,
         today: dt.date | None = None,
     ) -> None:
+        super().__init__(indicator, today)
         self.cell = parse_cell(cell)
-        self.indicator = parse_indicator(indicator)
-        self.today = today or dt.date.today()
 
     def query(
         self,

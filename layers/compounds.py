@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import func
@@ -17,9 +16,8 @@ from gis_app.visibility import building_visible
 from gis_app.visibility import compound_visible
 from layers.base import DEFAULT_LIMIT
 from layers.base import BBox
-from layers.base import LayerProvider
 from layers.base import feature_collection
-from layers.indicators import parse_indicator
+from layers.indicators import IndicatorLayer
 from layers.indicators import place_figures
 from layers.indicators import with_indicator
 from layers.sql import MAP_DECIMALS
@@ -31,12 +29,8 @@ from layers.styles import COMPOUND_STYLE
 __all__ = ["CompoundsProvider"]
 
 
-class CompoundsProvider(LayerProvider):
+class CompoundsProvider(IndicatorLayer):
     name = "compounds"
-
-    def __init__(self, indicator: str | None = None, today: dt.date | None = None) -> None:
-        self.indicator = parse_indicator(indicator)
-        self.today = today or dt.date.today()
 
     def query(
         self,

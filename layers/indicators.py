@@ -37,11 +37,13 @@ from gis_app.models import Room
 from gis_app.visibility import room_visible
 from gis_app.vocab import RoomStatus
 from gis_app.vocab import RoomUse
+from layers.base import LayerProvider
 from layers.base import LayerQueryError
 from layers.sql import current_occupancy
 from layers.styles import indicator_colour
 
 __all__ = [
+    "IndicatorLayer",
     "INDICATORS",
     "OVER_STANDARD_RULES",
     "Figures",
@@ -211,3 +213,12 @@ def with_indicator(
         return properties
     value = indicator_value(name, figures or EMPTY)
     return {**properties, "indicator": value, "colour": indicator_colour(name, value)}
+
+
+class IndicatorLayer(LayerProvider):
+    """A layer of places (compounds, buildings, clusters) coloured by a chosen indicator,
+    whose figures are counted as of ``today``."""
+
+    def __init__(self, indicator: str | None = None, today: dt.date | None = None) -> None:
+        self.indicator = parse_indicator(indicator)
+        self.today = today or dt.date.today()
