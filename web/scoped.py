@@ -18,10 +18,19 @@ from gis_app.analysis.context import Context
 from gis_app.analysis.context import build_context
 from layers.base import FeatureNotFound
 from layers.records import visible_regions
+from layers.runs import StoredRun
+from layers.runs import stored_run
 from web.auth import current_scope
 from web.database import get_session
 
-__all__ = ["RegionChoice", "analysis_context", "choose_region", "regions_for_user"]
+__all__ = [
+    "RegionChoice",
+    "analysis_context",
+    "choose_region",
+    "regions_for_user",
+    "scoped_agency_id",
+    "stored_analysis",
+]
 
 RegionChoice = dict[str, Any]
 
@@ -46,12 +55,28 @@ def choose_region(arg: str = "region") -> RegionChoice | None:
     return min(regions, key=lambda r: (len(r["code"].rstrip("0")), r["code"]))
 
 
+def scoped_agency_id() -> int | None:
+    """The user's agency when one agency is all they hold (their analyses cover only it)."""
+    scope = current_scope()
+    if not scope.everything and not scope.region_prefixes and len(scope.agency_ids) == 1:
+        return next(iter(scope.agency_ids))
+    return None
+
+
+def stored_analysis(region: RegionChoice) -> StoredRun | None:
+    """The newest stored analysis run covering ``region`` for this user, cut to their scope."""
+    return stored_run(
+        get_session(),
+        region_code=region["code"],
+        region_level=region["level"],
+        agency_id=scoped_agency_id(),
+        scope=current_scope(),
+    )
+
+
 def analysis_context(region: RegionChoice, *, as_of: dt.date | None = None) -> Context:
     """The analysis scope of ``region`` (and of the user's agency when that is all they hold)."""
-    scope = current_scope()
-    agency_id = None
-    if not scope.everything and not scope.region_prefixes and len(scope.agency_ids) == 1:
-        agency_id = next(iter(scope.agency_ids))
+    agency_id = scoped_agency_id()
     try:
         return build_context(
             get_session(),

@@ -12,11 +12,12 @@ from gis_app.analysis.checks import CHECKS
 from gis_app.analysis.context import Context
 from gis_app.analysis.context import FindingDraft
 from gis_app.analysis.context import r2
+from gis_app.analysis.entitlement import agency_entitlements
 from gis_app.analysis.models import AnalysisRun
 from gis_app.analysis.models import Finding
 from gis_app.analysis.sql import without_jit
 
-__all__ = ["compute_findings", "run_analysis", "summarize"]
+__all__ = ["agency_summary", "compute_findings", "run_analysis", "summarize"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -46,6 +47,27 @@ def summarize(drafts: list[FindingDraft]) -> dict[str, Any]:
     }
 
 
+def agency_summary(session: Session, ctx: Context) -> list[dict[str, Any]]:
+    """Entitled against actual area per agency, kept with the run so dashboards read the
+    figures the findings were based on instead of recomputing them."""
+    return [
+        {
+            "agency_id": ent.agency_id,
+            "name": ent.name,
+            "region_code": ent.region_code,
+            "approved_staff": ent.approved_staff,
+            "actual_headcount": ent.actual_headcount,
+            "office_entitled": r2(ent.office.entitled),
+            "office_actual": r2(ent.office.actual),
+            "basic_entitled": r2(ent.basic.entitled),
+            "basic_actual": r2(ent.basic.actual),
+            "basic_excess": r2(ent.basic.excess),
+            "idle_m2": r2(ent.idle),
+        }
+        for ent in agency_entitlements(session, ctx)
+    ]
+
+
 def run_analysis(session: Session, ctx: Context, *, actor: str) -> AnalysisRun:
     """Compute and store the findings of ``ctx`` as one run (the caller commits)."""
     drafts = compute_findings(session, ctx)
@@ -55,7 +77,7 @@ def run_analysis(session: Session, ctx: Context, *, actor: str) -> AnalysisRun:
         agency_id=ctx.agency.id if ctx.agency else None,
         standard_version_id=ctx.version.id,
         parameters=ctx.describe(),
-        summary=summarize(drafts),
+        summary=summarize(drafts) | {"agencies": agency_summary(session, ctx)},
         actor=actor,
         province_code=ctx.region.province_code if ctx.region else None,
     )

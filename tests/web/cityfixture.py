@@ -349,3 +349,12 @@ def seat_over_standard_leader(session: Session, city: City, floor_id: int) -> in
     )
     session.commit()
     return room.id
+
+
+def insert_city_with_leader(session: Session) -> City:
+    """The city and its users, plus 4F (three grid rooms) with 王五 over standard in 401."""
+    city = insert_city(session)
+    insert_users(session)
+    floor_id = insert_grid_floor(session, city.building_id, "4F", 4, rooms=3)
+    seat_over_standard_leader(session, city, floor_id)
+    return city

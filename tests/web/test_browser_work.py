@@ -104,7 +104,11 @@ def test_dashboard_draws_its_charts(app: Flask):
     with browser_session(app) as (page, base_url, problems):
         log_in(page, base_url, "lixia", PASSWORD)
         page.click(".mainnav a:has-text('统计看板')")
+        page.wait_for_selector("#no-run")  # nothing stored yet: no charts, the button
+        assert page.locator(".chart").count() == 0
+        page.click("#rerun-form button[type='submit']")
         page.wait_for_selector("body[data-charts-ready='4']")
+        assert "数据截至" in page.inner_text("#run-as-of")
         for chart in ("agencies", "kinds", "excess", "severity"):
             assert page.locator(f"#chart-{chart} svg").count() == 1, chart
         assert "数据问题" in page.inner_text("#chart-severity")  # 赵六's rank, 301's idle date

@@ -22,10 +22,7 @@ from tests.web.cityfixture import LIXIA
 from tests.web.cityfixture import ORIGIN
 from tests.web.cityfixture import OTHER_ORIGIN
 from tests.web.cityfixture import City
-from tests.web.cityfixture import insert_city
-from tests.web.cityfixture import insert_grid_floor
-from tests.web.cityfixture import insert_users
-from tests.web.cityfixture import seat_over_standard_leader
+from tests.web.cityfixture import insert_city_with_leader
 from tests.web.conftest import insert_into
 from tests.web.conftest import logged_in
 
@@ -75,14 +72,7 @@ def test_indicators_count_only_what_the_scope_shows(app: Flask, city: City):
 def test_over_standard_needs_a_stored_run(settings):
     """No stored run: no figure (the map never runs the checks); after a run, its excess."""
 
-    def fill(session):  # noqa: ANN001, ANN202
-        city = insert_city(session)
-        insert_users(session)
-        floor_id = insert_grid_floor(session, city.building_id, "4F", 4, rooms=3)
-        seat_over_standard_leader(session, city, floor_id)
-        return city
-
-    city = insert_into(settings.database_url, fill)
+    city = insert_into(settings.database_url, insert_city_with_leader)
     client = logged_in(create_app(settings), "lixia")
     url = f"/api/layers/buildings?bbox={AROUND_ALL}&indicator=over_standard"
     assert _props(client, url)[city.building_id]["indicator"] is None

@@ -68,7 +68,9 @@ def test_bad_searches_are_400s(client, query):
 
 
 def test_dashboard_shows_entitled_actual_idle_and_findings(client, city: City):
-    html = client.get("/dashboard").get_data(as_text=True)
+    assert "尚无覆盖本行政区划的分析结果" in client.get("/dashboard").get_data(as_text=True)
+    stored = post_form(client, "/dashboard/analysis", {"region": "370102000000"})
+    html = client.get(stored.headers["Location"]).get_data(as_text=True)
     assert "370100000000 济南市" not in html  # not in 历下区's scope
     assert "市财政局" in html and 'id="chart-agencies"' in html
     assert "/static/vendor/echarts/echarts.min.js" in html

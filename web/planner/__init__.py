@@ -1,5 +1,8 @@
 """The planner's screen: idle rooms and over-standard findings as filterable tables linked to the
-floor plans, and reallocation scenarios (build, see the effect, apply)."""
+floor plans, and reallocation scenarios (build, see the effect, apply).
+
+Findings (and which idle rooms are due for reallocation) come from the newest stored analysis
+run covering the region; the idle rooms themselves are today's rooms, read live."""
 
 from __future__ import annotations
 
@@ -23,15 +26,17 @@ from layers.worklists import finding_rows
 from layers.worklists import idle_rooms
 from layers.worklists import move_rows
 from layers.worklists import scenarios_in
-from layers.worklists import visible_findings
 from web.auth import current_scope
 from web.auth import has_role
+from web.dashboard import ANALYSIS_ROLES
+from web.dashboard import run_facts
 from web.database import get_session
 from web.errors import integer_arg
 from web.i18n import translate
 from web.scoped import analysis_context
 from web.scoped import choose_region
 from web.scoped import regions_for_user
+from web.scoped import stored_analysis
 
 __all__ = ["bp"]
 
@@ -54,7 +59,8 @@ def index() -> str:
     session = get_session()
     scope = current_scope()
     ctx = analysis_context(region)
-    findings = visible_findings(session, ctx, scope)
+    stored = stored_analysis(region)
+    findings = stored.findings if stored is not None else []
     flagged = {f.room_id for f in findings if f.rule == 13 and f.room_id is not None}
     idle = idle_rooms(session, scope, ctx, flagged)
 
@@ -98,6 +104,8 @@ def index() -> str:
         },
         scenarios=scenarios_in(session, {r["code"] for r in regions_for_user()}),
         as_of=ctx.as_of,
+        run=run_facts(stored),
+        can_analyse=has_role(*ANALYSIS_ROLES),
     )
 
 
