@@ -9,11 +9,14 @@ several floors, and validates the result. Everything it decides or doubts goes i
 from __future__ import annotations
 
 import fnmatch
+import gc
 import logging
 import re
 from collections import Counter
 from collections import defaultdict
+from collections.abc import Iterator
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -45,6 +48,7 @@ from floorplans.rings import covers_mostly
 from floorplans.rings import hatch_candidates
 from floorplans.rings import outline_candidates
 from floorplans.rings import polyline_candidate
+from floorplans.rings import stays_open
 from floorplans.validate import validate_floor
 from gis_app.report import ImportReport
 
@@ -61,6 +65,7 @@ _NOT_ROOM_LAYER = re.compile(
 _ROOM_LAYER = re.compile(
     r"room|rm\$|^rm[-_ ]|房间|空间|space|area|面积|功能|区域|zone|unit", re.IGNORECASE
 )
+_DIGIT_RUNS = re.compile(r"(\d+)")
 MIN_RING_M2 = 1.0
 """Rings smaller than this (symbols, frames around texts) do not vote in room-layer detection."""
 MIN_UNLABELLED_RINGS = 3
@@ -111,6 +116,34 @@ def build_floor_plans(
     chosen. Returns one :class:`FloorPlan` per floor found; an empty drawing gives one empty
     floor and a ``NO_ROOMS`` warning.
     """
+    with _collector_paused():
+        return _build(drawing, room_layers, label_layers, report)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while building.
+
+    The builder makes a score of small objects per room and frees few, so the collector would
+    run over and over, each full pass walking every primitive of the drawing (hundreds of
+    thousands of tuples): that cost more than the building itself. Nothing here forms cycles
+    that need collecting early; the previous state is restored.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(
+    drawing: Drawing,
+    room_layers: Sequence[str] | None,
+    label_layers: Sequence[str] | None,
+    report: ImportReport,
+) -> list[FloorPlan]:
     factor = drawing.units_factor_to_m
     if not factor or factor <= 0:
         raise ValueError(f"units_factor_to_m must be positive, got {factor!r}")
@@ -134,8 +167,9 @@ def build_floor_plans(
         drawing.outlines, tol, scratch, lambda o, cand: keep(o.layer, [cand] if cand else [])
     )
     for line in drawing.linework:
-        cand = polyline_candidate(line, tol, scratch)
-        keep(line.layer, [cand] if cand else [])
+        if not stays_open(line.vertices, tol):
+            cand = polyline_candidate(line, tol, scratch)
+            keep(line.layer, [cand] if cand else [])
     for hatch in drawing.hatches:
         keep(hatch.layer, hatch_candidates(hatch, tol, scratch))
     all_rings: dict[str, list[Candidate]] = defaultdict(list)
@@ -183,8 +217,10 @@ def build_floor_plans(
         nodes = [rooms_nodes[i] for i in group.members]
         floor_outline = _floor_outline(outlines, [n.cand.polygon for n in nodes])
         rooms = _rooms(nodes, report)
-        points = shapely.point_on_surface(_array([r.polygon for r in rooms])).tolist()
-        order = sorted(range(len(rooms)), key=lambda k: _room_sort_key(rooms[k], points[k]))
+        points = shapely.point_on_surface(_array([r.polygon for r in rooms]))
+        xs, ys = shapely.get_x(points).tolist(), shapely.get_y(points).tolist()
+        keys = [_room_sort_key(room, x, y) for room, x, y in zip(rooms, xs, ys, strict=True)]
+        order = sorted(range(len(rooms)), key=keys.__getitem__)
         rooms = [rooms[k] for k in order]
         plan = FloorPlan(
             rooms=tuple(rooms),
@@ -237,10 +273,12 @@ def _texts(
     """Room labels (on label layers) and floor titles (any layer), in plan metres."""
     texts: list[_Text] = []
     titles: list[tuple[str, float | None, bool, Point]] = []
-    for label in drawing.labels:
-        if not label.text or not label.text.strip():
-            continue
-        point = Point(label.x * factor, label.y * factor)
+    labels = [label for label in drawing.labels if label.text and label.text.strip()]
+    if not labels:
+        return texts, titles
+    xy = np.array([(label.x, label.y) for label in labels], dtype=float) * factor
+    points = shapely.points(xy).tolist()
+    for label, point in zip(labels, points, strict=True):
         title = parse_floor_title(label.text)
         if title is not None:
             titles.append((title.name, title.ordinal, title.roof, point))
@@ -312,16 +350,27 @@ def _dedupe(candidates: list[Candidate], report: ImportReport) -> list[Candidate
     if len(candidates) < 2:
         return candidates
     order = sorted(range(len(candidates)), key=lambda i: (candidates[i].source != "outline", i))
-    tree = STRtree([c.polygon for c in candidates])
+    polygons = _array([c.polygon for c in candidates])
+    # Every ring's intersecting rings of about its area, for all rings at once: one tree query
+    # by bounding box (per ring in the order a single query gives), the area test of
+    # _same_shape as arrays, then the intersection test on the few pairs left.
+    left, right = STRtree(polygons).query(polygons)
+    area = np.array([c.area for c in candidates], dtype=float)
+    a, b = area[left], area[right]
+    alike = (left != right) & ~(np.abs(a - b) > np.maximum(0.005 * np.maximum(a, b), 0.01))
+    left, right = left[alike], right[alike]
+    touching = shapely.intersects(polygons[left], polygons[right])
+    neighbours: dict[int, list[int]] = defaultdict(list)
+    for i, j in zip(left[touching].tolist(), right[touching].tolist(), strict=True):
+        neighbours[i].append(j)
     dropped: set[int] = set()
     hatch_merged = 0
     for i in order:
-        if i in dropped:
+        if i in dropped or i not in neighbours:
             continue
         keep = candidates[i]
-        for j in tree.query(keep.polygon, predicate="intersects"):
-            j = int(j)
-            if j == i or j in dropped:
+        for j in neighbours[i]:
+            if j in dropped:
                 continue
             other = candidates[j]
             if not _same_shape(keep, other):
@@ -369,30 +418,39 @@ def _classify(candidates: list[Candidate], texts: list[_Text], report: ImportRep
     if not nodes:
         return nodes
     polys = [n.cand.polygon for n in nodes]
-    tree = STRtree(polys)
+    array = _array(polys)
+    tree = STRtree(array)
     area = [n.cand.area for n in nodes]
     parent: list[int | None] = [None] * len(nodes)
     # Rings holding each ring's representative point, all in one tree query (sorted by ring).
-    points = shapely.point_on_surface(_array(polys))
+    points = shapely.point_on_surface(array)
     inner, outer = tree.query(points, predicate="within")
     order = np.lexsort((outer, inner))
     holders: dict[int, list[int]] = defaultdict(list)
+    pairs: list[tuple[int, int]] = []
     for i, j in zip(inner[order].tolist(), outer[order].tolist(), strict=True):
         if j != i and area[j] > area[i] * 1.0001:
             holders[i].append(j)
+            pairs.append((i, j))
+    # Which holders hold most of the ring, for every pair at once (a pure test, so testing pairs
+    # the loop below skips changes nothing).
+    mostly: dict[tuple[int, int], bool] = {}
+    if pairs:
+        held = covers_mostly(array[[j for _, j in pairs]], array[[i for i, _ in pairs]])
+        mostly = dict(zip(pairs, held.tolist(), strict=True))
     for i, node in enumerate(nodes):
         best: int | None = None
         for j in holders.get(i, ()):
             if best is not None and area[j] >= area[best]:
                 continue
-            if covers_mostly(polys[j], polys[i]):
+            if mostly[i, j]:
                 best = j
         parent[i] = best
         if best is not None:
             nodes[best].children.append(node)
 
     if texts:
-        _, owners = _smallest_containing(polys, area, [t.point for t in texts])
+        _, owners = _smallest_containing(polys, area, [t.point for t in texts], tree)
         for t_index, owner in enumerate(owners):
             if owner is None:
                 continue
@@ -449,10 +507,15 @@ def _classify(candidates: list[Candidate], texts: list[_Text], report: ImportRep
 
 
 def _smallest_containing(
-    polys: Sequence[Polygon | MultiPolygon], areas: Sequence[float], points: Sequence[Point]
+    polys: Sequence[Polygon | MultiPolygon],
+    areas: Sequence[float],
+    points: Sequence[Point],
+    tree: STRtree | None = None,
 ) -> tuple[STRtree, list[int | None]]:
-    """For each point, the index of the smallest polygon containing it (or None)."""
-    tree = STRtree(list(polys))
+    """For each point, the index of the smallest polygon containing it (or None); ``tree``
+    is an STRtree of ``polys`` when the caller has one."""
+    if tree is None:
+        tree = STRtree(list(polys))
     owners: list[int | None] = [None] * len(points)
     if not points or not polys:
         return tree, owners
@@ -512,6 +575,11 @@ def _rooms(nodes: list[_Node], report: ImportReport) -> list[Room]:
 
 
 def _room(members: list[_Node]) -> Room:
+    first = members[0].cand
+    if len(members) == 1 and not first.holes and isinstance(first.polygon, Polygon):
+        only = members[0]
+        if not any(c.role in ("hole", "nested") for c in only.children):
+            return _plain_room(only)
     gross = sum(m.cand.area for m in members)
     deductions = 0.0
     polygons: list[Polygon] = []
@@ -543,7 +611,6 @@ def _room(members: list[_Node]) -> Room:
     nested_total = sum(c.cand.area for m in members for c in m.children if c.role == "nested")
     area = gross - deductions - nested_total
     polygon: Polygon | MultiPolygon = polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)
-    first = members[0].cand
     number, name, use, subtype = _describe(texts, first.layer)
     labels = tuple(
         RoomLabel(t.label.text, t.label.handle, t.parsed.number, t.parsed.name) for t in texts
@@ -563,6 +630,32 @@ def _room(members: list[_Node]) -> Room:
         labels=labels,
         derived=first.derived,
         source=first.source,
+    )
+
+
+def _plain_room(node: _Node) -> Room:
+    """A room of one ring with nothing cut out (most rooms): what :func:`_room` gives for it,
+    without the overlay; the ring's own polygon is the room polygon."""
+    cand = node.cand
+    texts = node.own_texts
+    number, name, use, subtype = _describe(texts, cand.layer)
+    return Room(
+        polygon=cand.polygon,
+        area_m2=cand.area,
+        layer=cand.layer,
+        handles=tuple(dict.fromkeys(cand.handles)),
+        area_rule=AreaRule.USABLE_NET_OF_HOLES,
+        deductions_m2=0.0,
+        gross_area_m2=cand.area,
+        number=number,
+        name=name,
+        use=use,
+        subtype=subtype,
+        labels=tuple(
+            RoomLabel(t.label.text, t.label.handle, t.parsed.number, t.parsed.name) for t in texts
+        ),
+        derived=cand.derived,
+        source=cand.source,
     )
 
 
@@ -588,10 +681,10 @@ def _describe(
     return number, name, (str(use) if use is not None else None), subtype
 
 
-def _room_sort_key(room: Room, c: Point) -> tuple:
+def _room_sort_key(room: Room, x: float, y: float) -> tuple:
     """Numbered rooms in natural order, then the rest top to bottom, left to right
-    (``c`` is the room's representative point)."""
-    return (room.number is None, _natural(room.number or ""), -round(c.y, 1), round(c.x, 1))
+    (``x``, ``y``: the room's representative point)."""
+    return (room.number is None, _natural(room.number or ""), -round(y, 1), round(x, 1))
 
 
 def _array(geoms: Sequence[BaseGeometry]) -> np.ndarray:
@@ -601,7 +694,7 @@ def _array(geoms: Sequence[BaseGeometry]) -> np.ndarray:
 
 
 def _natural(text: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+    return tuple(int(p) if p.isdigit() else p for p in _DIGIT_RUNS.split(text))
 
 
 # ---------------------------------------------------------------------------------------------

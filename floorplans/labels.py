@@ -269,6 +269,10 @@ _NUMBER_GLUED = re.compile(r"^([A-Za-z]{0,2}\d{2,5}[A-Za-z]?)(?:室|号)?([\u4e0
 _NUMBER_LAST = re.compile(rf"^(.+?)[\s:：#]+(?:No\.?\s*)?({_NUMBER})$")
 _NUMBER_GLUED_LAST = re.compile(rf"^([\u4e00-\u9fff]+?)({_NUMBER})(?:室|号)?$")
 _NUMBER_BRACKETED = re.compile(rf"^(.+?)\s*[（(]\s*({_NUMBER})\s*[)）]$")
+_NUMBER_TOKEN = re.compile(_NUMBER)
+_TRAILING_AREA = re.compile(r"\s+(\d+(?:\.\d+)?)\s*(?:m2|m²|㎡)$")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_LAYER_NUMBER = re.compile(rf"(?:RM[$_-]?|ROOM[_-]?|房间[_-]?)?({_NUMBER})", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)
@@ -286,13 +290,13 @@ def classify_use(name: str) -> tuple[RoomUse | None, str | None]:
     for use, subtype, pattern in _USE_RULES:
         if pattern.search(text):
             return use, subtype
-    if _OFFICE_SUFFIX.search(text) and re.search(r"[\u4e00-\u9fff]{2,}", text):
+    if _OFFICE_SUFFIX.search(text) and _CJK_RUN.search(text):
         return RoomUse.OFFICE, "一般办公室"
     return None, None
 
 
 def _is_number(token: str) -> bool:
-    return bool(re.fullmatch(_NUMBER, token)) and any(c.isdigit() for c in token)
+    return bool(_NUMBER_TOKEN.fullmatch(token)) and any(c.isdigit() for c in token)
 
 
 def parse_label(text: str) -> ParsedLabel:
@@ -328,9 +332,7 @@ def parse_label(text: str) -> ParsedLabel:
         name, number = m.group(1).strip(), m.group(2)
     elif m := _NUMBER_GLUED_LAST.match(clean):
         name, number = m.group(1), m.group(2)
-    if name is not None and (
-        trailing_area := re.search(r"\s+(\d+(?:\.\d+)?)\s*(?:m2|m²|㎡)$", name)
-    ):
+    if name is not None and (trailing_area := _TRAILING_AREA.search(name)):
         name = name[: trailing_area.start()].strip()
         area_m2: float | None = float(trailing_area.group(1))
     else:
@@ -346,7 +348,7 @@ def number_from_layer(layer: str) -> str | None:
     ('E14-274', None, None)
     """
     name = layer.strip()
-    m = re.fullmatch(rf"(?:RM[$_-]?|ROOM[_-]?|房间[_-]?)?({_NUMBER})", name, re.IGNORECASE)
+    m = _LAYER_NUMBER.fullmatch(name)
     if not m:
         return None
     token = m.group(1)
@@ -422,6 +424,22 @@ class FloorTitle:
 
 
 _TITLE_SUFFIX = re.compile(r"\s*(?:建筑)?(?:平面布置图|平面图|布置图|plan|平面)\s*$", re.IGNORECASE)
+_TITLE_BRACKETS = re.compile(r"^[（(【\[]|[)）】\]]$")
+_TITLE_HINT = re.compile(r"[层楼屋顶夹地负bfglmrBFGLMR]")
+"""Every storey name has one of these (层, 楼, B1, 3F, L2, G, M, RF, ...) ..."""
+_TITLE_DASH = re.compile(r"[\s（(【\[:：_]*-")
+"""... or starts with a minus ("-1"): most room labels have neither, so they skip the patterns."""
+_ROOF = re.compile(r"屋顶层?|屋面层?|顶层|机房层|屋顶机房层?|rf|roof|roof level|roof floor")
+_PLAIN_STOREY = re.compile(r"标准层|设备层|架空层")
+_GROUND = re.compile(r"首层|底层|一楼|地面层|g|gf|g/f|ground|ground floor|ground level|level g")
+_MEZZANINE = re.compile(r"夹层|mezzanine|^m$")
+_MEZZANINE_SUFFIX = re.compile(r"夹层$|\s*mezzanine$")
+_BASEMENT_CN = re.compile(rf"(?:地下|负)({_CN_NUM}|\d+)(?:层|楼)?")
+_BASEMENT = re.compile(r"(?:b|-)(\d{1,2})f?|basement\s*(\d{1,2})|(\d{1,2})b")
+_STOREY_CN = re.compile(rf"第?({_CN_NUM}|\d{{1,3}})(?:层|楼)")
+_STOREY_F = re.compile(r"(\d{1,3})\s*(?:f|/f|fl|floor|th floor|st floor|nd floor|rd floor)")
+_STOREY_L = re.compile(r"(?:f|l|level|floor|storey)\s*(\d{1,3})")
+_STOREY_WORD = re.compile(r"(\w+)\s+floor")
 
 
 def parse_floor_title(text: str) -> FloorTitle | None:
@@ -436,8 +454,10 @@ def parse_floor_title(text: str) -> FloorTitle | None:
     >>> parse_floor_title("B101") is None
     True
     """
+    if not _TITLE_HINT.search(text) and not _TITLE_DASH.match(text):
+        return None
     clean = " ".join(text.replace("\u3000", " ").split())
-    clean = re.sub(r"^[（(【\[]|[)）】\]]$", "", clean).strip()
+    clean = _TITLE_BRACKETS.sub("", clean).strip()
     if not clean or len(clean) > 30:
         return None
     has_suffix = bool(_TITLE_SUFFIX.search(clean))
@@ -456,42 +476,36 @@ def parse_floor_title(text: str) -> FloorTitle | None:
 def _storey_ordinal(core: str) -> tuple[float | None, bool] | None:
     """(ordinal, roof) for a storey name without the 平面图 suffix, or None when it is not one."""
     low = core.lower()
-    if re.fullmatch(
-        r"(屋顶层?|屋面层?|顶层|机房层|屋顶机房层?|rf|roof|roof level|roof floor)", low
-    ):
+    if _ROOF.fullmatch(low):
         return None, True
-    if re.fullmatch(r"(标准层|设备层|架空层)", core):
+    if _PLAIN_STOREY.fullmatch(core):
         return None, False
-    if re.fullmatch(
-        r"(首层|底层|一楼|地面层|g|gf|g/f|ground|ground floor|ground level|level g)", low
-    ):
+    if _GROUND.fullmatch(low):
         return 1.0, False
-    mezz = 0.5 if re.search(r"夹层|mezzanine|^m$", low) else 0.0
+    mezz = 0.5 if _MEZZANINE.search(low) else 0.0
     if low in {"夹层", "mezzanine", "m"}:
         return 1.5, False
-    base = re.sub(r"夹层$|\s*mezzanine$", "", core).strip() or core
+    base = _MEZZANINE_SUFFIX.sub("", core).strip() or core
     # Basements: 地下一层, 负一层, 地下1层, B1, B1F, -1F, Basement 1, B
-    if m := re.fullmatch(rf"(?:地下|负)({_CN_NUM}|\d+)(?:层|楼)?", base):
+    if m := _BASEMENT_CN.fullmatch(base):
         n = _cn_int(m.group(1))
         return (-float(n), False) if n else None
-    if m := re.fullmatch(r"(?:b|-)(\d{1,2})f?|basement\s*(\d{1,2})|(\d{1,2})b", base.lower()):
+    if m := _BASEMENT.fullmatch(base.lower()):
         n = int(next(g for g in m.groups() if g))
         return (-float(n) - mezz if mezz else -float(n), False) if n else None
     if base.lower() in {"basement", "地下室", "b"}:
         return -1.0, False
     # Above ground: 三层, 第三层, 3层, 3F, F3, L3, Level 2, 3楼, 3/F
-    if m := re.fullmatch(rf"第?({_CN_NUM}|\d{{1,3}})(?:层|楼)", base):
+    if m := _STOREY_CN.fullmatch(base):
         n = _cn_int(m.group(1))
         return (float(n) + mezz, False) if n else None
-    if m := re.fullmatch(
-        r"(\d{1,3})\s*(?:f|/f|fl|floor|th floor|st floor|nd floor|rd floor)", base.lower()
-    ):
+    if m := _STOREY_F.fullmatch(base.lower()):
         n = int(m.group(1))
         return (float(n) + mezz, False) if n else None
-    if m := re.fullmatch(r"(?:f|l|level|floor|storey)\s*(\d{1,3})", base.lower()):
+    if m := _STOREY_L.fullmatch(base.lower()):
         n = int(m.group(1))
         return (float(n) + mezz, False) if n else (1.0, False)
-    if m := re.fullmatch(r"(\w+)\s+floor", base.lower()):
+    if m := _STOREY_WORD.fullmatch(base.lower()):
         if m.group(1) in _EN_ORDINALS:
             return float(_EN_ORDINALS[m.group(1)]) + mezz, False
     return None

@@ -17,7 +17,6 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon
 from shapely.geometry import Polygon
-from shapely.geometry.base import BaseGeometry
 
 from floorplans.codes import PlanCode
 from floorplans.geometry import ClosedRing
@@ -26,6 +25,7 @@ from floorplans.geometry import densify_ring
 from floorplans.primitives import HatchBoundary
 from floorplans.primitives import LineWork
 from floorplans.primitives import Outline
+from floorplans.primitives import Vertex
 from gis_app.report import ImportReport
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "outline_candidates",
     "prepare_rings",
     "polyline_candidate",
+    "stays_open",
 ]
 
 MIN_AREA_M2 = 1e-4
@@ -186,13 +187,33 @@ def outline_candidates(
 ) -> list[Candidate | None]:
     """Candidates from closed outlines (flagged, or closed by coordinates: see the seam), their
     polygons made in bulk; ``each`` is called after every outline (the builder files each
-    outline's findings under its layer)."""
-    rings = [close_ring(o.vertices, True, tol.coincide, tol.close_gap) for o in outlines]
-    prepared = prepare_rings(rings, tol)
+    outline's findings under its layer).
+
+    Straight rings well clear of every tolerance (most rooms) are closed, measured and made into
+    polygons as arrays (:func:`_plain_rings`); the others go through :func:`close_ring`.
+    """
+    plain = _plain_rings(outlines, tol)
+    slow = [i for i, ready in enumerate(plain) if ready is None]
+    rings: list[ClosedRing | None] = [None] * len(outlines)
+    for i in slow:
+        rings[i] = close_ring(outlines[i].vertices, True, tol.coincide, tol.close_gap)
+    prepared = prepare_rings([rings[i] for i in slow], tol)
+    slow_prepared: dict[int, Prepared | None] = dict(zip(slow, prepared, strict=True))
     result: list[Candidate | None] = []
-    for outline, ring, ready in zip(outlines, rings, prepared, strict=True):
+    for index, outline in enumerate(outlines):
+        ready = plain[index]
         cand = None
-        if ring is None:
+        if ready is not None:
+            polygon, raw_area, raw_valid, exact = ready
+            if raw_valid and raw_area >= MIN_AREA_M2:
+                cand = Candidate(polygon, exact, outline.layer, [outline.handle], "outline")
+            else:  # zero-area or self-intersecting: the general path repairs and reports it
+                ring = close_ring(outline.vertices, True, tol.coincide, tol.close_gap)
+                again = prepare_rings([ring], tol)[0]
+                cand = _ring_candidate(
+                    ring, outline.layer, outline.handle, "outline", tol, report, again
+                )
+        elif (ring := rings[index]) is None:
             report.warning(
                 PlanCode.ZERO_AREA,
                 "闭合轮廓不足三个不同的顶点，已忽略",
@@ -201,12 +222,111 @@ def outline_candidates(
             )
         else:
             cand = _ring_candidate(
-                ring, outline.layer, outline.handle, "outline", tol, report, ready
+                ring, outline.layer, outline.handle, "outline", tol, report, slow_prepared[index]
             )
         result.append(cand)
         if each is not None:
             each(outline, cand)
     return result
+
+
+_EXACT_REACH = 2.0**26
+"""Below this (drawing units from a ring's first vertex) shoelace products of integer coordinates
+are exact in floats too, so integer test drawings measure as :func:`ring_area` measures them."""
+Plain = tuple[Polygon, float, bool, float]
+"""A plain ring's polygon (plan metres), its area and validity, and its exact area in m²."""
+
+
+def _plain_rings(outlines: Sequence[Outline], tol: RingTolerances) -> list[Plain | None]:
+    """What :func:`close_ring`, :func:`prepare_rings` and the exact area give for the outlines
+    that need no judgement, computed as arrays; None for the others.
+
+    A ring is plain when it has at least three vertices, no bulge, finite coordinates, no two
+    consecutive vertices within twice the coincidence tolerance (nothing to merge) and its ends
+    either clearly apart (a flagged ring) or clearly together (closed by coordinates: the last
+    vertex goes). The margins make the decisions those of ``math.hypot`` in :func:`close_ring`
+    despite ``np.hypot`` rounding differently in the last bit. The shoelace terms are summed in
+    vertex order, column by column, so each area is bit for bit what :func:`ring_area` gives.
+    """
+    count = len(outlines)
+    result: list[Plain | None] = [None] * count
+    lengths = np.fromiter((len(o.vertices) for o in outlines), dtype=np.int64, count=count)
+    if not count or lengths.sum() == 0:
+        return result
+    flat = np.array([v for o in outlines for v in o.vertices], dtype=float)
+    if flat.ndim != 2 or flat.shape[1] != 3:
+        return result
+    x, y, bulge = flat[:, 0], flat[:, 1], flat[:, 2]
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    owner = np.repeat(np.arange(count), lengths)
+    coincide = tol.coincide
+    # Rings with a bulge, a non-finite coordinate, a vertex so far from the first that integer
+    # coordinates would multiply beyond float precision, or two consecutive vertices close together.
+    reach = np.maximum(np.abs(x - x[starts][owner]), np.abs(y - y[starts][owner]))
+    odd = (bulge != 0.0) | ~np.isfinite(x) | ~np.isfinite(y) | ~(reach < _EXACT_REACH)
+    bad = np.bincount(owner[odd], minlength=count) > 0
+    same_ring = owner[1:] == owner[:-1]
+    step = np.hypot(x[1:] - x[:-1], y[1:] - y[:-1])
+    near = same_ring & ~(step > 2.0 * coincide)
+    bad |= np.bincount(owner[:-1][near], minlength=count) > 0
+    nonempty = lengths > 0
+    first = np.where(nonempty, starts, 0)
+    last = np.where(nonempty, starts + lengths - 1, 0)
+    gap = np.hypot(x[last] - x[first], y[last] - y[first])
+    drop_last = gap <= 0.5 * coincide
+    keep = lengths - drop_last
+    ok = nonempty & ~bad & (drop_last | (gap > 2.0 * coincide)) & (keep >= 3)
+    rings = np.flatnonzero(ok)
+    if not len(rings):
+        return result
+    kept = keep[rings]
+    vertex = np.repeat(starts[rings], kept) + _ranges(kept)
+    ring_of = np.repeat(np.arange(len(rings)), kept)
+    following = vertex + 1
+    ends = np.cumsum(kept) - 1
+    following[ends] = starts[rings]  # the last kept vertex closes on the first
+    ox, oy = x[starts[rings]][ring_of], y[starts[rings]][ring_of]
+    x1, y1 = x[vertex] - ox, y[vertex] - oy
+    x2, y2 = x[following] - ox, y[following] - oy
+    terms = x1 * y2 - x2 * y1
+    twice = np.zeros(len(rings))
+    offsets = np.cumsum(kept) - kept
+    for size in np.unique(kept).tolist():
+        group = np.flatnonzero(kept == size)
+        columns = terms[offsets[group][:, None] + np.arange(size)]
+        total = np.zeros(len(group))
+        for column in range(size):
+            total += columns[:, column]
+        twice[group] = total
+    factor = tol.factor
+    exact = (np.abs(twice / 2.0 + 0.0) * factor * factor).tolist()
+    coords = np.column_stack((x[vertex], y[vertex])) * factor
+    polygons = shapely.polygons(shapely.linearrings(coords, indices=ring_of))
+    areas = shapely.area(polygons).tolist()
+    valid = shapely.is_valid(polygons).tolist()
+    for k, index in enumerate(rings.tolist()):
+        result[index] = (polygons[k], areas[k], valid[k], exact[k])
+    return result
+
+
+def _ranges(sizes: np.ndarray) -> np.ndarray:
+    """0..n-1 for every n in ``sizes``, concatenated."""
+    total = int(sizes.sum())
+    return np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+
+
+def stays_open(vertices: Sequence[Vertex], tol: RingTolerances) -> bool:
+    """True for a two-point line that :func:`polyline_candidate` would neither close nor report:
+    a straight segment (most wall lines) or an arc whose ends are far apart (a door swing)."""
+    if len(vertices) != 2:
+        return False
+    (x1, y1, b1), (x2, y2, b2) = vertices
+    if b2:
+        return False  # a closing bulge on the last vertex closes it
+    if not b1:
+        return True
+    apart = math.hypot(x2 - x1, y2 - y1)
+    return apart > tol.close_gap and apart > tol.coincide
 
 
 def polyline_candidate(
@@ -219,8 +339,8 @@ def polyline_candidate(
     tries to enclose a room but stays open is reported as ``UNCLOSED_OUTLINE`` and not used.
     """
     vertices = line.vertices
-    if len(vertices) == 2 and not vertices[0][2] and not vertices[1][2]:
-        return None  # a straight segment (most wall lines) never encloses anything
+    if stays_open(vertices, tol):
+        return None
     ring = close_ring(vertices, False, tol.coincide, tol.close_gap)
     if ring is None:
         _report_open(line, tol, report)
@@ -312,8 +432,23 @@ def hatch_candidates(
     return result
 
 
-def covers_mostly(outer: BaseGeometry, inner: BaseGeometry, share: float = 0.95) -> bool:
-    """True when at least ``share`` of ``inner`` lies inside ``outer``."""
-    if inner.area <= 0:
-        return False
-    return outer.intersection(inner).area >= share * inner.area
+def covers_mostly(outer: np.ndarray, inner: np.ndarray, share: float = 0.95) -> np.ndarray:
+    """For pairs of geometries (two arrays), True where at least ``share`` of ``inner`` lies
+    inside ``outer``.
+
+    Where ``outer`` covers ``inner`` the overlap is ``inner`` itself, so only the other pairs
+    need the overlay (prepared outers make the cover test cheap: one outline holds every room).
+    """
+    inner_area = shapely.area(inner)
+    positive = inner_area > 0
+    holders = list({id(g): g for g in outer.tolist()}.values())
+    shapely.prepare(holders)
+    try:
+        result = shapely.covers(outer, inner) & positive
+    finally:
+        shapely.destroy_prepared(holders)
+    rest = np.flatnonzero(~result & positive)
+    if len(rest):
+        overlap = shapely.area(shapely.intersection(outer[rest], inner[rest]))
+        result[rest] = overlap >= share * inner_area[rest]
+    return result

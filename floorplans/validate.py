@@ -6,6 +6,8 @@ import, they tell the surveyor where to look. Thresholds are in plan metres.
 
 from __future__ import annotations
 
+import numpy as np
+import shapely
 from shapely.strtree import STRtree
 
 from floorplans.codes import PlanCode
@@ -30,7 +32,11 @@ def validate_floor(plan: FloorPlan, report: ImportReport) -> None:
     """Report the floor's geometric problems (see module docstring)."""
     rooms = plan.rooms
     where = f"（{plan.name}）" if plan.name else ""
-    for room in rooms:
+    polys = np.empty(len(rooms), dtype=object)
+    polys[:] = [r.polygon for r in rooms]
+    perimeters = shapely.length(polys).tolist()
+    areas = shapely.area(polys).tolist()
+    for room, perimeter, polygon_area in zip(rooms, perimeters, areas, strict=True):
         handle = room.handles[0] if room.handles else None
         if room.area_m2 < MIN_ROOM_M2:
             report.warning(
@@ -47,21 +53,15 @@ def validate_floor(plan: FloorPlan, report: ImportReport) -> None:
                 handle,
                 area_m2=round(room.area_m2, 2),
             )
-        perimeter = room.polygon.length
-        if (
-            perimeter > 0
-            and room.area_m2 >= 0
-            and 2 * room.polygon.area / perimeter < SLIVER_WIDTH_M
-        ):
+        if perimeter > 0 and room.area_m2 >= 0 and 2 * polygon_area / perimeter < SLIVER_WIDTH_M:
             report.warning(
                 PlanCode.SLIVER_ROOM,
                 f"房间平均宽度不足 {SLIVER_WIDTH_M * 100:.0f} cm，像是碎片或墙体{where}",
                 handle,
-                mean_width_m=round(2 * room.polygon.area / perimeter, 3),
+                mean_width_m=round(2 * polygon_area / perimeter, 3),
             )
 
     if len(rooms) > 1:
-        polys = [r.polygon for r in rooms]
         tree = STRtree(polys)
         left, right = tree.query(polys, predicate="dwithin", distance=GAP_MAX_M)
         for i, j in zip(left.tolist(), right.tolist(), strict=True):
@@ -93,8 +93,10 @@ def validate_floor(plan: FloorPlan, report: ImportReport) -> None:
     if outline is None or not rooms:
         return
     envelope = outline.buffer(OUTSIDE_TOLERANCE_M)
-    for room in rooms:
-        if not envelope.covers(room.polygon):
+    shapely.prepare(envelope)
+    inside = shapely.covers(envelope, polys).tolist()
+    for room, covered in zip(rooms, inside, strict=True):
+        if not covered:
             outside = room.polygon.difference(outline).area
             report.warning(
                 PlanCode.ROOM_OUTSIDE_OUTLINE,
