@@ -15,11 +15,6 @@ import click
 from gis_app.cluster import ClusterError
 from gis_app.config import ConfigError
 from gis_app.config import Settings
-from gis_app.db import DatabaseUnavailable
-from gis_app.db import SchemaOutOfDate
-from gis_app.db import local_cluster
-from gis_app.db import open_database
-from gis_app.db import upgrade_schema
 from gis_app.vocab import USER_ROLES
 
 __all__ = ["main", "root"]
@@ -29,7 +24,19 @@ LOGGER = logging.getLogger(__name__)
 EXIT_USAGE = 2
 """Unusable input, arguments or environment (click uses 2 for usage errors too)."""
 
-KNOWN_FAILURES = (ClusterError, ConfigError, DatabaseUnavailable, SchemaOutOfDate)
+
+def _is_known_failure(exc: Exception) -> bool:
+    """A failure with a message a user can act on: bad configuration, the cluster, the database.
+
+    ``gis_app.db`` (and SQLAlchemy with it) is imported only by the commands that use the
+    database, so its failures are looked up there only once it is loaded: before, none of them
+    can have been raised.
+    """
+    known: tuple[type[Exception], ...] = (ClusterError, ConfigError)
+    db_module = sys.modules.get("gis_app.db")
+    if db_module is not None:
+        known += (db_module.DatabaseUnavailable, db_module.SchemaOutOfDate)
+    return isinstance(exc, known)
 
 
 class GisAppGroup(click.Group):
@@ -49,7 +56,9 @@ class GisAppGroup(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except KNOWN_FAILURES as exc:
+        except Exception as exc:
+            if not _is_known_failure(exc):
+                raise
             click.echo(f"gis-app: {exc}", err=True)
             ctx.exit(EXIT_USAGE)
 
@@ -81,6 +90,8 @@ def config() -> None:
 @click.pass_obj
 def config_check(settings: Settings) -> None:
     """Print the live settings (secrets masked) and check the database can be reached."""
+    from gis_app.db import open_database
+
     for key, value in settings.describe().items():
         click.echo(f"{key:24} {value}")
     open_database(settings)
@@ -99,6 +110,9 @@ def db() -> None:
 @click.pass_obj
 def db_status(settings: Settings) -> None:
     """Say where the database is and whether it runs."""
+    from gis_app.db import local_cluster
+    from gis_app.db import open_database
+
     if not settings.embedded:
         click.echo(f"external database: {settings.describe()['database_url']}")
         open_database(settings)
@@ -112,6 +126,9 @@ def db_status(settings: Settings) -> None:
 @click.pass_obj
 def db_start(settings: Settings) -> None:
     """Create and start the private cluster (no-op when it runs or a URL is set)."""
+    from gis_app.db import local_cluster
+    from gis_app.db import open_database
+
     _require_embedded(settings, "start")
     open_database(settings)
     click.echo(f"private cluster running on {local_cluster(settings).socket_dir}")
@@ -121,6 +138,8 @@ def db_start(settings: Settings) -> None:
 @click.pass_obj
 def db_stop(settings: Settings) -> None:
     """Stop the private cluster."""
+    from gis_app.db import local_cluster
+
     _require_embedded(settings, "stop")
     stopped = local_cluster(settings).stop()
     click.echo("stopped" if stopped else "was not running")
@@ -130,17 +149,18 @@ def db_stop(settings: Settings) -> None:
 @click.pass_obj
 def db_upgrade(settings: Settings) -> None:
     """Create PostGIS and bring the schema to the newest migration."""
+    from gis_app.db import check_reachable
+    from gis_app.db import current_revision
+    from gis_app.db import get_engine
+    from gis_app.db import open_database
+    from gis_app.db import upgrade_schema
+
     if settings.embedded:
         engine = open_database(settings)  # the embedded database upgrades itself on open
     else:
-        from gis_app.db import check_reachable
-        from gis_app.db import get_engine
-
         engine = get_engine(settings.database_url or "")
         check_reachable(engine)
         upgrade_schema(engine)
-    from gis_app.db import current_revision
-
     click.echo(f"schema at {current_revision(engine)}")
 
 
@@ -270,10 +290,6 @@ def _load_feature_command(name: str) -> click.Command:
 
     module_name, _, attribute = FEATURE_COMMANDS[name].partition(":")
     command: click.Command = getattr(importlib.import_module(module_name), attribute)
-    if name == "survey":
-        from survey_import.review_commands import register as register_review_commands
-
-        register_review_commands(command)  # type: ignore[arg-type]
     return command
 
 

@@ -16,22 +16,20 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 import click
 
 from gis_app.report import ImportReport
-from survey_import.dxf_sniff import UnreadableDrawing
 from survey_import.dxf_units import normalise_unit
-from survey_import.pipeline import SurveyOptions
-from survey_import.pipeline import SurveyResult
-from survey_import.pipeline import analyse_survey
-from survey_import.pipeline import report_to_contract
-from survey_import.pipeline import result_to_contract
-from survey_import.pipeline import source_to_contract
 from survey_import.profiles import ProfileError
 from survey_import.profiles import available_profiles
 from survey_import.profiles import load_profile
+
+if TYPE_CHECKING:
+    from survey_import.pipeline import SurveyOptions
+    from survey_import.pipeline import SurveyResult
 
 __all__ = ["survey"]
 
@@ -51,7 +49,47 @@ class _Unusable(Exception):
         self.message = message
 
 
-@click.group("survey")
+REVIEW_COMMANDS = {
+    "batches": "List survey batches, newest first, with who has confirmed.",
+    "show": "Show a batch: its file, georeference, confirmations and the per-room diff.",
+    "confirm": "Confirm a draft batch for one party; the third confirmation makes it live.",
+    "reject": "Reject a draft batch: it never goes live.",
+    "export": (
+        "Write the floor's live rooms as DXF (mm) with room IDs in XDATA, for the next survey."
+    ),
+    "history": "Show the floor's rooms as they were on a date.",
+}
+"""The review commands (``review_commands.py``) with their one-line help: they need the ORM and
+the DXF writer, so they are imported only when one of them runs (``survey import`` and
+``survey --help`` start without them)."""
+
+
+class SurveyGroup(click.Group):
+    """``survey``: ``import`` is defined here, the review commands are loaded on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *REVIEW_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in REVIEW_COMMANDS and cmd_name not in self.commands:
+            from survey_import.review_commands import register
+
+            register(self)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            # an unloaded command is described by a stand-in with the same help text
+            command = self.commands.get(name) or click.Command(name, help=REVIEW_COMMANDS[name])
+            rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group("survey", cls=SurveyGroup)
 def survey() -> None:
     """测绘图纸导入 (survey drawings: DXF floor plans)."""
 
@@ -91,17 +129,38 @@ def import_command(
     actor: str | None,
 ) -> None:
     """Import the DXF drawing PATH (导入测绘 DXF 图纸)."""
+    from survey_import.pipeline import SurveyOptions
+    from survey_import.pipeline import paused_gc
+
     logging.getLogger("ezdxf").setLevel(
         logging.DEBUG if LOGGER.isEnabledFor(logging.DEBUG) else logging.ERROR
     )
+    options = SurveyOptions(
+        profile=profile,
+        room_layers=room_layers,
+        label_layers=label_layers,
+        units=units,
+        encoding=encoding,
+    )
+    with paused_gc():
+        _import(ctx, path, options, dry_run, fmt, building_ref, floor_name, actor)
+
+
+def _import(
+    ctx: click.Context,
+    path: Path,
+    options: SurveyOptions,
+    dry_run: bool,
+    fmt: str,
+    building_ref: str | None,
+    floor_name: str | None,
+    actor: str | None,
+) -> None:
+    from survey_import.pipeline import result_to_contract
+
     try:
-        _check_arguments(path, dry_run, profile, units, encoding, building_ref)
-        options = SurveyOptions(
-            profile=profile,
-            room_layers=room_layers,
-            label_layers=label_layers,
-            units=units,
-            encoding=encoding,
+        _check_arguments(
+            path, dry_run, options.profile, options.units, options.encoding, building_ref
         )
         result = _analyse_with_progress(path, options, fmt)
     except _Unusable as exc:
@@ -194,6 +253,9 @@ def _analyse_with_progress(path: Path, options: SurveyOptions, fmt: str) -> Surv
 
 
 def _analyse(path: Path, options: SurveyOptions) -> SurveyResult:
+    from survey_import.dxf_sniff import UnreadableDrawing
+    from survey_import.pipeline import analyse_survey
+
     try:
         return analyse_survey(path, options)
     except UnreadableDrawing as exc:
@@ -216,6 +278,8 @@ def _analyse(path: Path, options: SurveyOptions) -> SurveyResult:
 
 
 def _fail_unusable(fmt: str, code: str, message: str) -> None:
+    from survey_import.pipeline import report_to_contract
+
     click.echo(f"gis-app survey import: {message}", err=True)
     if fmt == "json":
         report = ImportReport()
@@ -266,6 +330,8 @@ def _current_user() -> str:
 
 
 def _outcome_to_dict(outcome: Any) -> dict[str, Any]:
+    from survey_import.pipeline import report_to_contract
+
     return {
         "batch_id": outcome.batch_id,
         "created": outcome.created,
@@ -280,6 +346,8 @@ def _outcome_to_dict(outcome: Any) -> dict[str, Any]:
 
 
 def _echo_text(result: SurveyResult) -> None:
+    from survey_import.pipeline import source_to_contract
+
     src = source_to_contract(result.source)
     units = src["units"]
     click.echo(f"文件 {src['file']}  sha256 {src['sha256'][:12]}…")

@@ -7,10 +7,13 @@ the shape documented in the corpus README.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import logging
 import math
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -29,7 +32,7 @@ from survey_import.dxf_read import read_drawing
 from survey_import.profiles import load_profile
 from survey_import.profiles import resolve_layers
 
-__all__ = ["SurveyOptions", "SurveyResult", "analyse_survey", "result_to_contract"]
+__all__ = ["SurveyOptions", "SurveyResult", "analyse_survey", "paused_gc", "result_to_contract"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -72,8 +75,11 @@ def analyse_survey(path: Path | str, options: SurveyOptions | None = None) -> Su
     Raises ``UnreadableDrawing`` (not a usable DXF) and ``ValueError`` (bad option such as an
     unknown unit or profile) before anything is built; drawing problems go into the report.
     """
-    options = options or SurveyOptions()
-    path = Path(path)
+    with paused_gc():
+        return _analyse(Path(path), options or SurveyOptions())
+
+
+def _analyse(path: Path, options: SurveyOptions) -> SurveyResult:
     profile = load_profile(options.profile) if options.profile else None
     report = ImportReport()
     drawing, source = read_drawing(
@@ -176,3 +182,21 @@ def _room(room: Room, factor: float) -> dict[str, Any]:
 
 def _finite(value: float) -> float:
     return float(value) if math.isfinite(value) else 0.0
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Run without the cyclic garbage collector, then restore it as it was.
+
+    Reading and building allocate millions of long-lived objects with hardly a reference cycle
+    among them (a 10,000-room drawing leaves about 2,000 objects for the collector), yet every
+    full collection walks all of them: about a fifth of the import's CPU time. Reference
+    counting still frees everything else as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

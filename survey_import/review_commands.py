@@ -1,8 +1,9 @@
 """``gis-app survey batches|show|confirm|reject|export|history``: the review side of surveys.
 
-The commands are attached to the ``survey`` group by ``gis_app.cli``. Each opens one session
-scope (committed at the end, rolled back on any error), calls a service, and prints the result;
-a refused decision or a bad argument is one line on stderr and exit code 2.
+The commands are attached to the ``survey`` group (``survey_import.commands``) when one of them
+is first used. Each opens one session scope (committed at the end, rolled back on any error),
+calls a service, and prints the result; a refused decision or a bad argument is one line on
+stderr and exit code 2.
 """
 
 from __future__ import annotations

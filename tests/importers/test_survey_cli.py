@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
@@ -11,9 +12,13 @@ import sys
 from pathlib import Path
 
 import ezdxf
+import pytest
 from click.testing import CliRunner
 
+from survey_import import review_commands
+from survey_import.commands import REVIEW_COMMANDS
 from survey_import.commands import survey
+from survey_import.pipeline import paused_gc
 
 UNITS_TO_M = {"mm": 0.001, "cm": 0.01, "m": 1.0, "in": 0.0254, "ft": 0.3048}
 
@@ -154,3 +159,64 @@ def test_dry_run_never_touches_the_database(tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
     )
     assert out.stdout.strip() == "none"
+
+
+def _modules_after(args: list[str]) -> tuple[str, set[str]]:
+    """Run ``gis-app ARGS`` in a fresh interpreter: its output and the modules it imported."""
+    script = (
+        "import sys\n"
+        "from gis_app.cli import root\n"
+        f"root.main({args!r}, prog_name='gis-app', standalone_mode=False)\n"
+        "print('MODULES', *sorted(sys.modules))\n"
+    )
+    env = dict(os.environ, GIS_APP_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    text, _, modules = out.stdout.rpartition("MODULES ")
+    return text, set(modules.split())
+
+
+DATABASE_AND_REVIEW = {
+    "sqlalchemy",
+    "geoalchemy2",
+    "gis_app.db",
+    "gis_app.models",
+    "survey_import.review",
+    "survey_import.review_commands",
+    "survey_import.writeback",
+}
+
+
+def test_survey_help_lists_every_command_without_importing_them() -> None:
+    text, modules = _modules_after(["survey", "--help"])
+    for name in ("import", *REVIEW_COMMANDS):
+        assert f"  {name} " in text
+    assert "Confirm a draft batch for one party" in text
+    assert not modules & (DATABASE_AND_REVIEW | {"ezdxf", "shapely", "survey_import.pipeline"})
+
+
+def test_a_dry_run_imports_neither_the_database_nor_the_review_side(tmp_path: Path) -> None:
+    text, modules = _modules_after(["survey", "import", str(_office(tmp_path)), "--dry-run"])
+    assert "局长办公室" in text
+    assert "survey_import.pipeline" in modules
+    assert not modules & DATABASE_AND_REVIEW
+
+
+def test_the_listed_review_help_is_the_commands_own() -> None:
+    assert {c.name: c.help for c in review_commands.REVIEW_COMMANDS} == REVIEW_COMMANDS
+
+
+def test_paused_gc_restores_the_collector_as_it_was() -> None:
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), paused_gc():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
