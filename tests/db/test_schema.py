@@ -106,6 +106,17 @@ def test_room_status_is_checked_by_the_database(db_session):
         db_session.flush()
 
 
+def test_head_revision_read_from_the_scripts_is_the_one_alembic_finds():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from gis_app.db import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
 def test_migrations_go_down_and_up_again(pg_cluster, template_db):
     from alembic import command
 

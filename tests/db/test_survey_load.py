@@ -112,3 +112,34 @@ def test_the_drawing_title_names_the_floor_when_no_name_is_given(db_session, tmp
     building = add_building(db_session)
     outcome = load_plan(db_session, write_plan(tmp_path / "3f.dxf"), building.id, None)
     assert outcome.floor_name == "3F"
+
+
+def test_handles_and_labels_with_copy_escapes_come_back_as_written(db_session, tmp_path):
+    """The rows go in by one COPY with the handles as a text[] literal: quotes, backslashes,
+    commas and braces must survive it, as must tabs and line breaks in the labels."""
+    import dataclasses
+
+    from survey_import.load import load_survey
+    from survey_import.pipeline import analyse_survey
+
+    building = add_building(db_session)
+    path = write_plan(tmp_path / "3f.dxf")
+    result = analyse_survey(path)
+    plan = result.floors[0]
+    odd = ('A"1', "B\\2", "C,{3}", "D 4", "NULL")
+    label = dataclasses.replace(plan.rooms[0].labels[0], text="301\t办公室\n\\备注")
+    first = dataclasses.replace(plan.rooms[0], handles=odd, labels=(label,))
+    plan = dataclasses.replace(plan, rooms=(first, *plan.rooms[1:]))
+    result = dataclasses.replace(result, floors=[plan])
+
+    outcome = load_survey(
+        db_session, result, building_id=building.id, floor_name="3F", source_path=path, actor="t"
+    )
+    stored = db_session.scalars(
+        select(models.SurveyRoom)
+        .where(models.SurveyRoom.batch_id == outcome.batch_id)
+        .order_by(models.SurveyRoom.id)
+    ).first()
+    assert stored.source_handles == list(odd)
+    assert stored.label_raw == "301\t办公室\n\\备注"
+    assert stored.usable_area_m2 == pytest.approx(first.area_m2)
