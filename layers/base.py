@@ -42,6 +42,7 @@ PROVIDERS: dict[str, str] = {
     "compounds": "layers.compounds.CompoundsProvider",
     "buildings": "layers.buildings.BuildingsProvider",
     "clusters": "layers.clusters.ClustersProvider",
+    "regions": "layers.regions.RegionsProvider",
     "floors": "layers.floors.FloorsProvider",
     "rooms": "layers.rooms.RoomsProvider",
 }

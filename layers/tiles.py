@@ -4,6 +4,10 @@ Rooms of all floors of a building lie on one another in the map frame, so a tile
 rooms of one floor level (``ordinal``, 1 = ground floor by default). PostGIS builds the tile
 from the rooms the scope shows; an empty tile is an empty body. Areas are the plan-frame
 figures, never computed from the projected geometry.
+
+A feature carries only what the room card shows anyone who may see the room (:data:`FIELDS`):
+never its occupants. Its room id is a property as well as the feature id, because map
+libraries hand scripts the properties of a clicked feature, not its id.
 """
 
 from __future__ import annotations
@@ -23,7 +27,15 @@ from gis_app.models import Room
 from gis_app.visibility import room_visible
 from layers.base import LayerQueryError
 
-__all__ = ["EXTENT", "LAYER_NAME", "MAX_ZOOM", "MIN_ZOOM", "WEB_MERCATOR", "room_tile"]
+__all__ = [
+    "EXTENT",
+    "FIELDS",
+    "LAYER_NAME",
+    "MAX_ZOOM",
+    "MIN_ZOOM",
+    "WEB_MERCATOR",
+    "room_tile",
+]
 
 MIN_ZOOM = 14
 MAX_ZOOM = 22
@@ -32,6 +44,17 @@ EXTENT = 4096
 BUFFER = 64
 LAYER_NAME = "rooms"
 WEB_MERCATOR = 3857
+FIELDS = (
+    "room_id",
+    "floor_id",
+    "building_id",
+    "number",
+    "use_category",
+    "status",
+    "area_m2",
+    "agency",
+)
+"""The properties of a room feature in a tile."""
 
 
 def _check(z: int, x: int, y: int) -> None:
@@ -55,6 +78,7 @@ def room_tile(session: Session, z: int, x: int, y: int, *, scope: Scope, ordinal
     rooms = (
         select(
             Room.id,
+            Room.id.label("room_id"),
             Room.floor_id,
             Floor.building_id,
             Room.number,

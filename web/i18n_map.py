@@ -36,15 +36,21 @@ _M = {
     "indicator.over_standard": ("超标面积", "Over-standard area"),
     "indicator.occupancy": ("办公室使用率", "Office occupancy"),
     "indicator_no_data": ("无数据", "no data"),
-    "map_clusters_hint": ("缩小时按院落汇总显示，数字为楼栋数；放大后显示楼栋轮廓。",
-                          "Zoomed out, compounds are shown as points with their building "
-                          "count; zoom in for the outlines."),
+    "map_clusters_hint": ("缩小时按省、市、区县汇总显示（数字为院落数），再放大按院落汇总"
+                          "（数字为楼栋数），最后显示楼栋轮廓。",
+                          "Zoomed out, compounds are summed by province, city or county "
+                          "(numbers are compounds), then by compound (numbers are buildings); "
+                          "zoom in for the outlines."),
+    "map_rooms_click_hint": ("房间可悬停查看编号、用途和面积，点击查看房间卡片。",
+                             "Hover a room for its number, use and area; click for its card."),
     "map_rooms_hint": ("放大到 {zoom} 级以上显示各楼首层房间（矢量瓦片）。",
                        "From zoom {zoom} the ground-floor rooms appear (vector tiles)."),
     "err.bad_indicator": ("indicator 参数只能是 {allowed}（收到 {value}）",
                           "indicator must be one of {allowed} (got {value})"),
     "err.bad_cell": ("cell 参数必须是 {minimum} 到 {maximum} 之间的度数（收到 {value}）",
                      "cell must be degrees from {minimum} to {maximum} (got {value})"),
+    "err.bad_zoom": ("zoom 参数必须是 0 到 {maximum} 之间的整数（收到 {value}）",
+                     "zoom must be a whole number from 0 to {maximum} (got {value})"),
     "err.tile_out_of_range": ("瓦片 {z}/{x}/{y} 不存在（级别 {min_zoom}–{max_zoom}）",
                               "no tile {z}/{x}/{y} (zoom {min_zoom}–{max_zoom})"),
     "err.bad_ordinal": ("ordinal 参数必须是楼层序号（整数，收到 {value}）",
@@ -60,6 +66,17 @@ _M = {
     # scripts only
     "js.compound_count": ("{count} 个院落", "{count} compounds"),
     "js.building_count": ("{count} 栋楼", "{count} buildings"),
+    "js.shown_regions": ("当前视图：{regions} 个{level}级行政区划，"
+                         "{compounds} 个院落（按行政区划汇总）",
+                         "In view: {regions} regions at {level}, {compounds} compounds "
+                         "(by region)"),
+    "js.level.省": ("省", "province level"),
+    "js.level.市": ("市", "city level"),
+    "js.level.县": ("区县", "county level"),
+    "js.region_unknown": ("未定行政区划 {code}", "Region {code}"),
+    "js.zoom_into_region": ("点击放大到该行政区划", "Click to zoom into this region"),
+    "js.room_card_link": ("打开房间卡片", "Open room card"),
+    "js.room_on_plan": ("在楼层平面图中查看", "Show on the floor plan"),
     "js.shown_clusters": ("当前视图：{compounds} 个院落（按院落汇总）",
                           "In view: {compounds} compounds (aggregated)"),
     "js.chart_idle": ("闲置 m²", "Idle m²"),

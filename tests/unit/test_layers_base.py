@@ -68,8 +68,8 @@ def test_feature_collection_says_when_it_was_cut():
     assert whole["numberReturned"] == 3 and whole["truncated"] is False
 
 
-REQUIRED_OPTIONS = {"clusters": {"cell": 0.01}}
-"""Options a provider cannot be built without (the map always sends a cell size)."""
+REQUIRED_OPTIONS = {"clusters": {"cell": 0.01}, "regions": {"zoom": 8}}
+"""Options a provider cannot be built without (the map always sends a cell size or zoom)."""
 
 
 @pytest.mark.parametrize("name", sorted(PROVIDERS))

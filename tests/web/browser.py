@@ -95,3 +95,17 @@ def log_in(page, base_url: str, username: str, password: str, shot: str | None =
         screenshot(page, shot)
     page.click("form.stack button[type='submit']")
     page.wait_for_selector(".topbar .user")
+
+
+def map_point(page, lat: float, lng: float) -> tuple[float, float]:  # noqa: ANN001
+    """Where a lat/lng (or plan y/x) of the page's Leaflet map is drawn, in page pixels."""
+    return page.evaluate(
+        """([lat, lng]) => {
+            const cfg = JSON.parse(document.getElementById("page-config").textContent);
+            const map = window[cfg.map_name];
+            const p = map.latLngToContainerPoint([lat, lng]);
+            const r = map.getContainer().getBoundingClientRect();
+            return [r.left + p.x, r.top + p.y];
+        }""",
+        [lat, lng],
+    )

@@ -77,8 +77,9 @@ def test_the_demo_map_leads_to_the_sample_floor_plans(demo_settings, demo_manife
             screenshot(page, "demo-01-map")
             map_js = """const cfg = JSON.parse(document.getElementById("page-config").textContent);
                         const map = window[cfg.map_name];"""
+            # zoom 17: from 18 the ground-floor rooms lie over the outline and take the click
             page.evaluate(
-                f"([lat, lng]) => {{ {map_js} map.setView([lat, lng], 18, {{animate: false}}); }}",
+                f"([lat, lng]) => {{ {map_js} map.setView([lat, lng], 17, {{animate: false}}); }}",
                 [lat, lng],
             )
             page.wait_for_load_state("networkidle")

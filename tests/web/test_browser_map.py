@@ -15,6 +15,7 @@ from gis_app.analysis.run import run_analysis
 from gis_app.config import Settings
 from tests.web.browser import browser_session
 from tests.web.browser import log_in
+from tests.web.browser import map_point
 from tests.web.browser import screenshot
 from tests.web.cityfixture import LIXIA
 from tests.web.cityfixture import PASSWORD
@@ -52,17 +53,7 @@ def browser_page(app: Flask) -> Iterator[tuple[Page, str, list[str]]]:
 
 def _click_latlng(page: Page, lat: float, lng: float) -> None:
     """Click the map where a lat/lng (or plan y/x) is drawn (layers are on a canvas)."""
-    x, y = page.evaluate(
-        """([lat, lng]) => {
-            const cfg = JSON.parse(document.getElementById("page-config").textContent);
-            const map = window[cfg.map_name];
-            const p = map.latLngToContainerPoint([lat, lng]);
-            const r = map.getContainer().getBoundingClientRect();
-            return [r.left + p.x, r.top + p.y];
-        }""",
-        [lat, lng],
-    )
-    page.mouse.click(x, y)
+    page.mouse.click(*map_point(page, lat, lng))
 
 
 def test_manager_drills_from_the_map_to_a_room(browser_page, city: City, big_floor_id: int):
@@ -170,7 +161,7 @@ def test_map_colours_by_indicator_and_clusters_when_zoomed_out(browser_page, cit
     page.evaluate(
         """() => {
             const cfg = JSON.parse(document.getElementById("page-config").textContent);
-            window[cfg.map_name].setZoom(12, {animate: false});
+            window[cfg.map_name].setZoom(14, {animate: false});
         }"""
     )
     page.wait_for_selector("body[data-mode='clusters']")

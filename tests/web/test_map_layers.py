@@ -18,6 +18,7 @@ from gis_app.analysis.run import run_analysis
 from gis_app.app import create_app
 from layers.styles import UNKNOWN_COLOUR
 from layers.styles import indicator_colour
+from layers.tiles import FIELDS
 from tests.web.cityfixture import LIXIA
 from tests.web.cityfixture import ORIGIN
 from tests.web.cityfixture import OTHER_ORIGIN
@@ -139,7 +140,8 @@ def test_room_tiles_hold_one_floor_level_of_rooms(client, city: City):
     by_number = {f["properties"]["number"]: f for f in features}
     assert set(by_number) == {"101", "102", "103"}  # the ground floor only
     office = by_number["101"]
-    assert office["id"] == city.office_id
+    assert office["id"] == office["properties"]["room_id"] == city.office_id
+    assert set(office["properties"]) == set(FIELDS)  # nothing more: no occupants
     assert office["properties"]["area_m2"] == 24.0  # the plan-frame area, not a projected one
     assert office["properties"]["agency"] == "市财政局"
     assert office["properties"]["status"] == "在用"

@@ -26,6 +26,7 @@ LAYER_OPTIONS: dict[str, tuple[str, ...]] = {
     "compounds": ("indicator",),
     "buildings": ("indicator",),
     "clusters": ("cell", "indicator"),
+    "regions": ("zoom", "indicator"),
 }
 """Query parameters handed to a layer's provider as options (absent ones keep its default)."""
 
@@ -33,7 +34,8 @@ LAYER_OPTIONS: dict[str, tuple[str, ...]] = {
 @bp.get("/layers/<name>")
 def layer(name: str) -> Response:
     """``?bbox=minx,miny,maxx,maxy&floor=ID&limit=N`` (lon/lat), and the layer's own options:
-    rooms ``frame``; compounds, buildings and clusters ``indicator``; clusters ``cell``."""
+    rooms ``frame``; compounds, buildings, clusters and regions ``indicator``; clusters
+    ``cell``; regions ``zoom``."""
     options = {
         key: value
         for key in LAYER_OPTIONS.get(name, ())

@@ -17,6 +17,8 @@ from layers.records import building_summary
 from layers.records import compound_extent
 from layers.records import data_extent
 from layers.records import room_record
+from layers.regions import LEVEL_BY_ZOOM
+from layers.regions import MAX_ZOOM as REGION_MAX_ZOOM
 from layers.styles import ROOM_STATUS_COLOURS
 from layers.styles import indicator_legend
 from layers.styles import legend
@@ -48,10 +50,15 @@ def index() -> str:
         "compounds_url": url_for("api.layer", name="compounds"),
         "buildings_url": url_for("api.layer", name="buildings"),
         "clusters_url": url_for("api.layer", name="clusters"),
+        "regions_url": url_for("api.layer", name="regions"),
         "building_url": _id_url("map.building", "building_id"),
+        "room_api_url": _id_url("api.room", "room_id"),
+        "room_page_url": _id_url("map.room", "room_id"),
         "room_tiles_url": url_for("map.room_tiles", z=0, x=0, y=0).replace(
             "/0/0/0.pbf", "/{z}/{x}/{y}.pbf"
         ),
+        "regions_below_zoom": REGIONS_BELOW_ZOOM,
+        "region_levels": LEVEL_BY_ZOOM,
         "cluster_below_zoom": CLUSTER_BELOW_ZOOM,
         "room_tiles_from_zoom": ROOM_TILES_FROM_ZOOM,
         "room_status_colours": ROOM_STATUS_COLOURS,
@@ -65,6 +72,9 @@ def index() -> str:
     )
 
 
+REGIONS_BELOW_ZOOM = REGION_MAX_ZOOM + 1
+"""Up to the regions layer's deepest zoom, compounds are rolled up to provinces, cities and
+counties; from here, to points per compound."""
 CLUSTER_BELOW_ZOOM = 16
 """Below this zoom, compounds are points with counts (a building is under ~15 px there)."""
 ROOM_TILES_FROM_ZOOM = max(MIN_ZOOM, 18)
