@@ -61,6 +61,8 @@ EVERY_PAGE = [
     f"/api/layers/buildings?bbox={AROUND_ALL}&indicator=occupancy",
     f"/api/layers/clusters?bbox={AROUND_ALL}&cell=10&indicator=over_standard",
     "/api/layers/clusters?cell=0.001",
+    f"/api/layers/regions?bbox={AROUND_ALL}&zoom=8&indicator=idle_share",
+    "/api/layers/regions?zoom=11&indicator=occupancy",
     "/api/search?q=cz",
 ]
 
