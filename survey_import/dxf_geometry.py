@@ -58,6 +58,15 @@ class Planar:
         self.flips = det < 0
         self.scale = math.sqrt(abs(det)) if not self.degenerate else 0.0
 
+    def moved(self, matrix: Matrix44) -> Planar:
+        """The same classification for ``matrix``, which differs from this one in its
+        translation only (the classification ignores translation)."""
+        other = Planar.__new__(Planar)
+        other.matrix = matrix
+        other.similar, other.flips = self.similar, self.flips
+        other.scale, other.degenerate = self.scale, self.degenerate
+        return other
+
     def point(self, x: float, y: float, z: float = 0.0) -> tuple[float, float]:
         if self.matrix is None:
             return (x, y)

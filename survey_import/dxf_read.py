@@ -40,6 +40,8 @@ from ezdxf.math import OCS
 from ezdxf.math import Matrix44
 from ezdxf.math import Vec3
 from ezdxf.math import fit_points_to_cad_cv
+from ezdxf.tools.text import fast_plain_mtext
+from ezdxf.tools.text import plain_text
 
 from floorplans.primitives import Drawing
 from floorplans.primitives import GeoReference
@@ -152,8 +154,9 @@ def read_drawing(
     size = path.stat().st_size
     loaded = _load(path, header, encoding, report, stream_threshold)
     extractor = _Extractor(loaded.blocks, report)
-    for done, entity in loaded.entities():
-        extractor.visit_top(entity)
+    for done, entity in loaded.entities(extractor):
+        if entity is not None:
+            extractor.visit_top(entity)
         if progress is not None:
             progress(done)
     extractor.finish()
@@ -200,7 +203,9 @@ def read_drawing(
 @dataclass
 class _Loaded:
     doc: Any
-    entities: Callable[[], Iterator[tuple[float, DXFGraphic]]]
+    entities: Callable[[Any], Iterator[tuple[float, DXFGraphic | None]]]
+    """(progress, entity or None) in model-space order; the streamed reader hands the entities
+    it reads from raw values to the extractor passed in (its ``fast_*`` methods) instead."""
     blocks: _Blocks
     dxf_version: str | None
     encoding: str | None
@@ -340,7 +345,7 @@ def _load_binary(
 def _doc_loaded(doc: Any, header: RawHeader, codec: str | None, recovered: bool) -> _Loaded:
     msp = doc.modelspace()
 
-    def entities() -> Iterator[tuple[float, DXFGraphic]]:
+    def entities(_sink: Any) -> Iterator[tuple[float, DXFGraphic | None]]:
         total = max(len(msp), 1)
         for i, entity in enumerate(msp):
             yield (i + 1) / total, entity
@@ -459,6 +464,8 @@ def _georeference(geodata: Any, report: ImportReport) -> GeoReference | None:
 
 def clean_text(value: str) -> str:
     """Decode DXF escapes that survive loading (\\U+XXXX, \\M+nXXXX) and trim."""
+    if "\\" not in value:  # both escapes start with a backslash; most texts have none
+        return value.strip()
     if has_dxf_unicode(value):
         value = decode_dxf_unicode(value)
     if has_mif_encoding(value):
@@ -490,12 +497,123 @@ class _Extractor:
         self._handles: Counter[str] = Counter()
         self._bbox = [math.inf, math.inf, -math.inf, -math.inf]
         self._layer_names: dict[str, str] = {}
+        self._templates: dict[str, list[tuple[Any, ...]]] = {}
+        self._emit: dict[str, Callable[..., None]] = {
+            "LINE": self._emit_line,
+            "LWPOLYLINE": self._emit_lwpolyline,
+            "TEXT": self._emit_text,
+            "MTEXT": self._emit_mtext,
+            "ARC": self._emit_arc,
+            "CIRCLE": self._emit_circle,
+            "INSERT": self._emit_insert,
+        }
 
     # -- walking
 
     def visit_top(self, entity: DXFGraphic) -> None:
         self.count_top += 1
         self._visit(entity, None, (), (), None)
+
+    # -- top-level entities read from raw values (dxf_fast): the steps of _visit without a
+    # block transform and with the default extrusion, from the values the light entity holds
+
+    def fast(
+        self, dxftype: str, raw_layer: str, own: str | None, invisible: int, *values: Any
+    ) -> None:
+        """One top-level entity from ``dxf_fast``: ``_visit``'s steps around the type's
+        ``_emit_*`` method, with the values the light entity would hold."""
+        self.count_top += 1
+        if invisible:
+            return
+        layer = self._layer_names.get(raw_layer) or self._clean_layer(str(raw_layer or "0"))
+        if not own:
+            self._synthetic += 1
+            own = f"~{self._synthetic}"
+        try:
+            self._emit[dxftype](layer, own, *values)
+        except Exception as exc:  # noqa: BLE001 - one bad entity must not lose the drawing
+            LOGGER.debug("entity %s %s skipped", dxftype, own, exc_info=True)
+            self._skipped[dxftype] += 1
+            self._skipped_example.setdefault(dxftype, f"{own}: {_short(exc)}")
+
+    def _emit_line(
+        self, layer: str, handle: str, x0: float, y0: float, x1: float, y1: float
+    ) -> None:
+        verts = ((x0, y0, 0.0), (x1, y1, 0.0))
+        self._grow(verts)
+        self.layers.add(layer)
+        self.linework.append(LineWork(verts, layer, handle, ()))
+
+    def _emit_lwpolyline(
+        self, layer: str, handle: str, verts: tuple[tuple[float, float, float], ...], closed: bool
+    ) -> None:
+        """``verts`` are as ``transform_bulged`` leaves them without a transform."""
+        if len(verts) >= 2:
+            self._add_verts(verts, closed, layer, handle, (), "LWPOLYLINE")
+
+    def _emit_text(
+        self,
+        layer: str,
+        handle: str,
+        raw: str,
+        halign: int,
+        valign: int,
+        insert: tuple[float, float, float],
+        align: tuple[float, float, float] | None,
+        height: float,
+    ) -> None:
+        text = clean_text(_plain_text(raw))
+        if text:
+            args = (halign, valign, insert, align, height, _FLAT)
+            self._text_values(raw, text, *args, (), layer, handle, "TEXT")
+
+    def _emit_mtext(
+        self, layer: str, handle: str, raw: str, insert: tuple[float, float, float], height: float
+    ) -> None:
+        plain = fast_plain_mtext(raw, split=False)
+        self._mtext_values(raw, plain, insert, height, None, (), layer, handle)  # type: ignore[arg-type]
+
+    def _emit_arc(
+        self,
+        layer: str,
+        handle: str,
+        center: tuple[float, float, float],
+        radius: float,
+        start: float,
+        end: float,
+    ) -> None:
+        self._arc_values(Vec3(center), radius, start, end, _FLAT, (), layer, handle)
+
+    def _emit_circle(
+        self, layer: str, handle: str, center: tuple[float, float, float], radius: float
+    ) -> None:
+        self._circle_values(Vec3(center), radius, _FLAT, (), layer, handle)
+
+    def _emit_insert(
+        self,
+        layer: str,
+        handle: str,
+        name: str,
+        insert: tuple[float, float, float],
+        sx: float,
+        sy: float,
+        sz: float,
+        rotation: float,
+    ) -> None:
+        """``_insert`` for a top-level INSERT without attributes or array."""
+        block = self._block(name, handle)
+        if block is None:
+            return
+        base, entities = block
+        full, planar = _insert_transform(_WCS, sx, sy, sz, rotation, insert, base)
+        ops = self._template(name, entities)
+        self._expand(ops, full, planar, (name,), tuple(handle.split("/")), layer, handle)
+
+    def _clean_layer(self, layer: str) -> str:
+        clean = self._layer_names.get(layer)
+        if clean is None:  # one string per layer, not per entity
+            clean = self._layer_names[layer] = sys.intern(clean_text(layer) or "0")
+        return clean
 
     def _visit(
         self,
@@ -512,10 +630,7 @@ class _Extractor:
         layer = str(dxf.get("layer", "0") or "0")
         if inherited_layer is not None and layer == "0":
             layer = inherited_layer
-        clean = self._layer_names.get(layer)
-        if clean is None:  # one string per layer, not per entity
-            clean = self._layer_names[layer] = sys.intern(clean_text(layer) or "0")
-        layer = clean
+        layer = self._clean_layer(layer)
         handle = self._handle(entity, handle_path)
         try:
             if dxftype == "INSERT":
@@ -584,13 +699,8 @@ class _Extractor:
         if len(block_path) >= MAX_BLOCK_DEPTH:
             self._expansion_limit(handle)
             return
-        block = self.blocks.get(name)
+        block = self._block(name, handle)
         if block is None:
-            if name not in self._missing_reported:
-                self._missing_reported.add(name)
-                self.report.warning(
-                    DxfCode.BLOCK_MISSING, f"插入的图块 {name} 不存在，已跳过。", handle, block=name
-                )
             return
         base, entities = block
         row_count = max(int(insert.dxf.get("row_count", 1) or 1), 1)
@@ -600,17 +710,97 @@ class _Extractor:
             return
         child_handles = tuple(handle.split("/"))
         child_path = (*block_path, name)  # shared by every child: big drawings hold millions
+        ops = self._template(name, entities)
         for placement in _placements(insert, row_count, col_count):
-            inner = _insert_matrix(placement, base)
-            full = inner if matrix is None else inner @ matrix
-            for child in entities:
-                if child.dxftype() in ("ATTDEF",) and not child.dxf.get("flags", 0) & 2:
+            inner, planar = _insert_matrix(placement, base)
+            if matrix is not None:
+                inner, planar = inner @ matrix, None
+            if not self._expand(ops, inner, planar, child_path, child_handles, layer, handle):
+                return
+
+    def _block(self, name: str, handle: str) -> tuple[Vec3, list[DXFGraphic]] | None:
+        block = self.blocks.get(name)
+        if block is None and name not in self._missing_reported:
+            self._missing_reported.add(name)
+            self.report.warning(
+                DxfCode.BLOCK_MISSING, f"插入的图块 {name} 不存在，已跳过。", handle, block=name
+            )
+        return block
+
+    def _template(self, name: str, entities: list[DXFGraphic]) -> list[tuple[Any, ...]]:
+        """The block's children as ready-made steps in block coordinates, built once per block:
+        what ``_visit`` would do with each child except the transform of the placement."""
+        key = name.upper()
+        ops = self._templates.get(key)
+        if ops is None:
+            ops = self._templates[key] = [
+                op
+                for child in entities
+                if not (child.dxftype() == "ATTDEF" and not child.dxf.get("flags", 0) & 2)
+                for op in (_template_op(child, self._clean_layer),)
+            ]
+        return ops
+
+    def _expand(
+        self,
+        ops: list[tuple[Any, ...]],
+        full: Matrix44,
+        planar: Planar | None,
+        child_path: tuple[str, ...],
+        child_handles: tuple[str, ...],
+        layer: str,
+        handle: str,
+    ) -> bool:
+        """Place a block's template with ``full``; False when the expansion limit stopped it."""
+        inherited: str | None = None
+        for op in ops:
+            self._virtual += 1
+            if self._virtual > MAX_VIRTUAL_ENTITIES:
+                self._expansion_limit(handle)
+                return False
+            kind = op[0]
+            if kind == _OP_SLOW:
+                self._visit(op[1], full, child_path, child_handles, layer)
+                continue
+            if kind == _OP_NONE:
+                continue
+            lay = op[1]
+            if lay is None:
+                if inherited is None:
+                    inherited = self._clean_layer(layer)
+                lay = inherited
+            h = f"{handle}/{op[2]}"
+            try:
+                if kind == _OP_LINE:  # _line_values with the points made once
+                    p = full.transform(op[3])
+                    q = full.transform(op[4])
+                    verts = ((p.x, p.y, 0.0), (q.x, q.y, 0.0))
+                    self._grow(verts)
+                    self.layers.add(lay)
+                    self.linework.append(LineWork(verts, lay, h, child_path))
                     continue
-                self._virtual += 1
-                if self._virtual > MAX_VIRTUAL_ENTITIES:
-                    self._expansion_limit(handle)
-                    return
-                self._visit(child, full, child_path, child_handles, layer)
+                if planar is None:
+                    planar = Planar(full)
+                if kind == _OP_POLY:
+                    points, closed, vectors, bulges = op[3], op[4], op[5], op[6]
+                    if not planar.similar or len(points) < 2:
+                        self._add_poly(points, closed, planar, op[7], lay, h, child_path, op[8])
+                        continue
+                    # transform_bulged for a similarity, with the points made once
+                    sign = -1.0 if planar.flips else 1.0
+                    verts = tuple(
+                        (p.x, p.y, sign * b if b else 0.0)
+                        for p, b in zip(full.transform_vertices(vectors), bulges, strict=True)
+                    )
+                    self._add_verts(verts, closed, lay, h, child_path, op[8])
+                else:
+                    self._circle_values(op[3], op[4], planar, child_path, lay, h)
+            except Exception as exc:  # noqa: BLE001 - as in _visit
+                dxftype = op[-1]
+                LOGGER.debug("entity %s %s skipped", dxftype, h, exc_info=True)
+                self._skipped[dxftype] += 1
+                self._skipped_example.setdefault(dxftype, f"{h}: {_short(exc)}")
+        return True
 
     def _expansion_limit(self, handle: str) -> None:
         if not self._limit_reported:
@@ -646,11 +836,27 @@ class _Extractor:
         if len(points) < 2 or planar.degenerate:
             return
         verts = transform_bulged(points, closed, planar, z)
+        self._add_verts(verts, closed, layer, handle, block_path, source)
+
+    def _add_verts(
+        self,
+        verts: tuple[tuple[float, float, float], ...],
+        closed: bool,
+        layer: str,
+        handle: str,
+        block_path: tuple[str, ...],
+        source: str,
+    ) -> None:
+        """World vertices of a polyline -> an outline (closed by flag or by coordinates) or an
+        open line."""
         self._grow(verts)
         self.layers.add(layer)
         if closed:
             if len(verts) >= 2:
                 self.outlines.append(Outline(verts, layer, handle, True, source, block_path))
+            return
+        if len(verts) < 4:  # too short to be a ring closed by coordinates
+            self.linework.append(LineWork(verts, layer, handle, block_path))
             return
         ring = close_by_coordinates(verts, self._close_tolerance(verts))
         if ring is not None:
@@ -695,10 +901,29 @@ class _Extractor:
         )
 
     def _line(self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str) -> None:
-        planar = Planar(m)
         s = Vec3(e.dxf.start)
         t = Vec3(e.dxf.end)
-        verts = ((*planar.point(s.x, s.y, s.z), 0.0), (*planar.point(t.x, t.y, t.z), 0.0))
+        self._line_values(s.x, s.y, s.z, t.x, t.y, t.z, m, bp, layer, h)
+
+    def _line_values(
+        self,
+        sx: float,
+        sy: float,
+        sz: float,
+        tx: float,
+        ty: float,
+        tz: float,
+        m: Matrix44 | None,
+        bp: tuple[str, ...],
+        layer: str,
+        h: str,
+    ) -> None:
+        if m is None:
+            verts = ((sx, sy, 0.0), (tx, ty, 0.0))
+        else:
+            p = m.transform(Vec3(sx, sy, sz))
+            q = m.transform(Vec3(tx, ty, tz))
+            verts = ((p.x, p.y, 0.0), (q.x, q.y, 0.0))
         self._grow(verts)
         self.layers.add(layer)
         self.linework.append(LineWork(verts, layer, h, bp))
@@ -708,27 +933,39 @@ class _Extractor:
         r = float(e.dxf.radius)
         if r <= 0:
             return
-        a0 = math.radians(float(e.dxf.start_angle))
-        sweep = math.radians((float(e.dxf.end_angle) - float(e.dxf.start_angle)) % 360.0)
-        planar = self._ocs_planar(e, m)
-        if sweep == 0.0:  # start == end: AutoCAD draws a full circle
+        start, end = float(e.dxf.start_angle), float(e.dxf.end_angle)
+        self._arc_values(c, r, start, end, self._ocs_planar(e, m), bp, layer, h)
+
+    def _arc_values(
+        self,
+        c: Vec3,
+        r: float,
+        start: float,
+        end: float,
+        planar: Planar,
+        bp: tuple[str, ...],
+        layer: str,
+        h: str,
+    ) -> None:
+        if r <= 0:
+            return
+        pts = _arc_points(c, r, start, end)
+        if pts is None:  # start == end: AutoCAD draws a full circle
             verts = circle_vertices(c.x, c.y, r, planar, c.z)
             self._grow(verts)
             self.layers.add(layer)
             self.outlines.append(Outline(verts, layer, h, False, "ARC", bp))
             return
-        steps = 1 if sweep <= math.pi else 2
-        pts = []
-        for i in range(steps + 1):
-            a = a0 + sweep * i / steps
-            bulge = math.tan(sweep / steps / 4.0) if i < steps else 0.0
-            pts.append((c.x + r * math.cos(a), c.y + r * math.sin(a), bulge))
         self._add_poly(pts, False, planar, c.z, layer, h, bp, "ARC")
 
     def _circle(self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str) -> None:
         c = Vec3(e.dxf.center)
         r = float(e.dxf.radius)
-        planar = self._ocs_planar(e, m)
+        self._circle_values(c, r, self._ocs_planar(e, m), bp, layer, h)
+
+    def _circle_values(
+        self, c: Vec3, r: float, planar: Planar, bp: tuple[str, ...], layer: str, h: str
+    ) -> None:
         if r <= 0 or planar.degenerate:
             return
         verts = circle_vertices(c.x, c.y, r, planar, c.z)
@@ -836,31 +1073,77 @@ class _Extractor:
         text = clean_text(e.plain_text() if hasattr(e, "plain_text") else raw)
         if not text:
             return
-        halign = int(e.dxf.get("halign", 0) or 0)
-        valign = int(e.dxf.get("valign", 0) or 0)
-        insert = Vec3(e.dxf.get("insert", (0, 0, 0)))
-        if (halign or valign) and e.dxf.hasattr("align_point"):
-            align = Vec3(e.dxf.align_point)
+        align = e.dxf.align_point if e.dxf.hasattr("align_point") else None
+        self._text_values(
+            raw,
+            text,
+            e.dxf.get("halign", 0),
+            e.dxf.get("valign", 0),
+            e.dxf.get("insert", (0, 0, 0)),
+            align,
+            e.dxf.get("height", 0.0),
+            self._ocs_planar(e, m),
+            bp,
+            layer,
+            h,
+            source,
+        )
+
+    def _text_values(
+        self,
+        raw: str,
+        text: str,
+        halign: Any,
+        valign: Any,
+        insert_point: Any,
+        align_point: Any,
+        height: Any,
+        planar: Planar,
+        bp: tuple[str, ...],
+        layer: str,
+        h: str,
+        source: str,
+    ) -> None:
+        """``_text`` from values; ``text`` is the cleaned, non-empty text."""
+        halign = int(halign or 0)
+        valign = int(valign or 0)
+        insert = Vec3(insert_point)
+        if (halign or valign) and align_point is not None:
+            align = Vec3(align_point)
             # ALIGNED (3) and FIT (5) stretch the text between both points: use the middle.
             anchor = insert.lerp(align) if halign in (3, 5) and valign == 0 else align
         else:
             anchor = insert
-        planar = self._ocs_planar(e, m)
         if planar.degenerate:
             return
         x, y = planar.point(anchor.x, anchor.y, anchor.z)
-        height = float(e.dxf.get("height", 0.0) or 0.0) * planar.scale
+        height = float(height or 0.0) * planar.scale
         self._add_label(text, x, y, layer, h, height, source, raw, bp)
 
     def _mtext(self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str) -> None:
         raw = e.text
-        text = clean_text(e.plain_text(split=False))
+        plain = e.plain_text(split=False)
+        insert = e.dxf.get("insert", (0, 0, 0))
+        self._mtext_values(raw, plain, insert, e.dxf.get("char_height", 0.0), m, bp, layer, h)
+
+    def _mtext_values(
+        self,
+        raw: str,
+        plain: str,
+        insert_point: Any,
+        char_height: Any,
+        m: Matrix44 | None,
+        bp: tuple[str, ...],
+        layer: str,
+        h: str,
+    ) -> None:
+        text = clean_text(plain)
         if not text:
             return
-        p = Vec3(e.dxf.get("insert", (0, 0, 0)))
+        p = Vec3(insert_point)
         planar = Planar(m)
         x, y = planar.point(p.x, p.y, p.z)
-        height = float(e.dxf.get("char_height", 0.0) or 0.0) * planar.scale
+        height = float(char_height or 0.0) * planar.scale
         self._add_label(text, x, y, layer, h, height, "MTEXT", raw, bp)
 
     def _add_label(
@@ -887,9 +1170,10 @@ class _Extractor:
 
     def _grow(self, verts: Iterable[tuple[float, ...]]) -> None:
         b = self._bbox
+        finite = math.isfinite
         for v in verts:
             x, y = v[0], v[1]
-            if not (math.isfinite(x) and math.isfinite(y)):
+            if not (finite(x) and finite(y)):
                 continue
             if x < b[0]:
                 b[0] = x
@@ -927,10 +1211,16 @@ class _Extractor:
             len(lw.vertices) for lw in self.linework
         )
         stride = max(1, total // 200_000)
+        finite = math.isfinite
         for src in sources:
-            for i, v in enumerate(src):
-                if i % stride == 0 and math.isfinite(v[0]) and math.isfinite(v[1]):
-                    pts.append((float(v[0]), float(v[1])))
+            if stride == 1:
+                pts += [(float(v[0]), float(v[1])) for v in src if finite(v[0]) and finite(v[1])]
+                continue
+            pts += [
+                (float(v[0]), float(v[1]))
+                for i, v in enumerate(src)
+                if i % stride == 0 and finite(v[0]) and finite(v[1])
+            ]
         return pts
 
     def finish(self) -> None:
@@ -980,25 +1270,133 @@ def _placements(insert: Insert, rows: int, cols: int) -> Iterator[Insert]:
         yield from insert.multi_insert()
 
 
-def _insert_matrix(insert: Insert, base: Vec3) -> Matrix44:
+def _insert_matrix(insert: Insert, base: Vec3) -> tuple[Matrix44, Planar]:
     """Block coordinates -> parent coordinates, with the block base point taken from *our* block
     table (streamed INSERTs are not bound to a document, so ezdxf cannot look it up)."""
     dxf = insert.dxf
-    sx = float(dxf.get("xscale", 1.0))
-    sy = float(dxf.get("yscale", 1.0))
-    sz = float(dxf.get("zscale", 1.0))
-    ocs = insert.ocs()
+    return _insert_transform(
+        insert.ocs(),
+        float(dxf.get("xscale", 1.0)),
+        float(dxf.get("yscale", 1.0)),
+        float(dxf.get("zscale", 1.0)),
+        float(dxf.get("rotation", 0.0)),
+        dxf.get("insert", (0, 0, 0)),
+        base,
+    )
+
+
+_LINEAR_PARTS: dict[tuple[Any, ...], tuple[Matrix44, Vec3, Planar]] = {}
+
+
+def _insert_transform(
+    ocs: OCS, sx: float, sy: float, sz: float, rotation: float, insert_point: Any, base: Vec3
+) -> tuple[Matrix44, Planar]:
+    """The INSERT matrix and its planar classification. Scale, rotation and extrusion repeat
+    across thousands of INSERTs, so that part (and the classification, which depends on it
+    only) is computed once; each INSERT adds its own origin row, with the same arithmetic."""
     extrusion = ocs.uz
-    ux = Vec3(ocs.to_wcs((1, 0, 0)))
-    uy = Vec3(ocs.to_wcs((0, 1, 0)))
-    m = Matrix44.ucs(ux=ux * sx, uy=uy * sy, uz=extrusion * sz)
-    angle = math.radians(float(dxf.get("rotation", 0.0)))
-    if angle:
-        m @= Matrix44.axis_rotate(extrusion, angle)
-    origin = ocs.to_wcs(Vec3(dxf.get("insert", (0, 0, 0))))
-    origin -= m.transform_direction(base)
-    m.set_row(3, origin.xyz)
-    return m
+    key = (sx, sy, sz, rotation, extrusion, base)
+    linear = _LINEAR_PARTS.get(key)
+    if linear is None:
+        ux = Vec3(ocs.to_wcs((1, 0, 0)))
+        uy = Vec3(ocs.to_wcs((0, 1, 0)))
+        m = Matrix44.ucs(ux=ux * sx, uy=uy * sy, uz=extrusion * sz)
+        angle = math.radians(rotation)
+        if angle:
+            m @= Matrix44.axis_rotate(extrusion, angle)
+        linear = (m, m.transform_direction(base), Planar(m))
+        if len(_LINEAR_PARTS) >= 4096:
+            _LINEAR_PARTS.clear()
+        _LINEAR_PARTS[key] = linear
+    m, shift, planar = linear
+    origin = ocs.to_wcs(Vec3(insert_point)) - shift
+    full = m.copy()
+    full.set_row(3, origin.xyz)
+    return full, planar.moved(full)
+
+
+def _arc_points(
+    c: Vec3, r: float, start: float, end: float
+) -> list[tuple[float, float, float]] | None:
+    """An ARC as one or two bulged segments in its own plane; None when start == end (AutoCAD
+    draws a full circle)."""
+    a0 = math.radians(start)
+    sweep = math.radians((end - start) % 360.0)
+    if sweep == 0.0:
+        return None
+    steps = 1 if sweep <= math.pi else 2
+    pts = []
+    for i in range(steps + 1):
+        a = a0 + sweep * i / steps
+        bulge = math.tan(sweep / steps / 4.0) if i < steps else 0.0
+        pts.append((c.x + r * math.cos(a), c.y + r * math.sin(a), bulge))
+    return pts
+
+
+def _plain_text(raw: str) -> str:
+    """``plain_text`` of TEXT, skipped when nothing in ``raw`` could change (%% codes, carets,
+    line ends): most labels are plain."""
+    if "%" in raw or "^" in raw or "\n" in raw or "\r" in raw:
+        return plain_text(raw)
+    return raw
+
+
+_OP_SLOW, _OP_NONE, _OP_LINE, _OP_POLY, _OP_CIRCLE = range(5)
+_FLAT = Planar(None)
+_WCS = OCS()
+_Z = Vec3(0, 0, 1)
+
+
+def _poly_op(
+    layer: str | None,
+    own: str,
+    points: list[tuple[float, float, float]],
+    closed: bool,
+    z: float,
+    source: str,
+) -> tuple[Any, ...]:
+    vectors = [Vec3(x, y, z) for x, y, _ in points]
+    bulges = [b for _, _, b in points]
+    return (_OP_POLY, layer, own, points, closed, vectors, bulges, z, source)
+
+
+def _template_op(child: Any, clean_layer: Callable[[str], str]) -> tuple[Any, ...]:
+    """One block child as a step of the block template: its values in block coordinates
+    (``_OP_SLOW`` when ``_visit`` must see the entity itself: other types, an extrusion, no
+    handle, or values that do not read)."""
+    try:
+        dxf = child.dxf
+        if dxf.get("invisible", 0):
+            return (_OP_NONE,)
+        own = dxf.get("handle")
+        if not own:
+            return (_OP_SLOW, child)  # a synthetic handle is numbered when visited
+        dxftype = child.dxftype()
+        raw = str(dxf.get("layer", "0") or "0")
+        layer = None if raw == "0" else clean_layer(raw)
+        own = str(own)
+        if dxftype == "LINE":
+            return (_OP_LINE, layer, own, Vec3(dxf.start), Vec3(dxf.end), dxftype)
+        if dxftype not in ("LWPOLYLINE", "ARC", "CIRCLE"):
+            return (_OP_SLOW, child)
+        if not Vec3(dxf.get("extrusion", (0, 0, 1))).isclose(_Z):
+            return (_OP_SLOW, child)
+        if dxftype == "LWPOLYLINE":
+            points = [(float(x), float(y), float(b)) for x, y, b in child.get_points("xyb")]
+            z = float(dxf.get("elevation", 0.0))
+            return _poly_op(layer, own, points, bool(child.closed), z, dxftype)
+        c = Vec3(dxf.center)
+        r = float(dxf.radius)
+        if dxftype == "CIRCLE":
+            return (_OP_CIRCLE, layer, own, c, r, dxftype)
+        if r <= 0:
+            return (_OP_NONE,)
+        pts = _arc_points(c, r, float(dxf.start_angle), float(dxf.end_angle))
+        if pts is None:
+            return (_OP_SLOW, child)
+        return _poly_op(layer, own, pts, False, c.z, dxftype)
+    except Exception:  # noqa: BLE001 - _visit meets the same problem and reports it
+        return (_OP_SLOW, child)
 
 
 def _edge_segment(edge: Any) -> tuple[tuple[float, float, float], ...] | None:

@@ -1,0 +1,230 @@
+"""The streamed reader's fast path (layout plans, block templates) gives exactly the drawing and
+report of the entity-by-entity path it replaces, and falls back where it must."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ezdxf
+import pytest
+from ezdxf.enums import TextEntityAlignment
+
+from gis_app.report import ImportReport
+from survey_import import dxf_fast
+from survey_import import dxf_read
+from survey_import import dxf_stream
+from survey_import.dxf_read import read_drawing
+
+
+def _read(path: Path) -> tuple[object, dict[str, object], int]:
+    report = ImportReport()
+    drawing, info = read_drawing(path, report=report, stream_threshold=0)
+    assert info.streamed
+    return drawing, report.to_dict(), info.entity_count
+
+
+def _slow_read(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[object, dict[str, object], int]:
+    """The same read with every entity parsed tag by tag and every block child visited."""
+    with monkeypatch.context() as patch:
+        patch.setattr(dxf_stream, "plan_for", lambda dxftype, codes: None)
+        patch.setattr(dxf_read, "_template_op", lambda child, clean: (dxf_read._OP_SLOW, child))
+        return _read(path)
+
+
+def _fast_types() -> set[str]:
+    return {dxftype for (dxftype, _), plan in dxf_fast._plans.items() if plan is not None}
+
+
+def _assert_same(path: Path, monkeypatch: pytest.MonkeyPatch) -> object:
+    dxf_fast._plans.clear()
+    fast = _read(path)
+    slow = _slow_read(path, monkeypatch)
+    assert fast[0] == slow[0]  # every primitive, field by field (float equality)
+    assert fast[1] == slow[1]
+    assert fast[2] == slow[2]
+    return fast[0]
+
+
+def test_lwpolylines_with_bulges_widths_and_elevation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = ezdxf.new("R2010", units=4)
+    msp = doc.modelspace()
+    msp.add_lwpolyline(
+        [(0, 0, 0.25), (3000, 0, 0), (3000, 2000, -0.5), (0, 2000, 0)],
+        format="xyb",
+        close=True,
+        dxfattribs={"const_width": 20.0, "elevation": 300.0, "layer": "房间"},
+    )
+    msp.add_lwpolyline(
+        [(0, 0, 10, 20, 0.1), (50, 0, 5, 5, 0), (50, 50, 0, 0, -1.0)], format="xyseb"
+    )
+    msp.add_lwpolyline([(9, 9), (19, 9), (19, 19), (9, 19), (9, 9)])  # closed by coordinates
+    msp.add_lwpolyline([(5, 5)])  # a single vertex: nothing
+    msp.add_lwpolyline([(0, 0), (1, 1)], dxfattribs={"invisible": 1})
+    path = tmp_path / "polylines.dxf"
+    doc.saveas(path)
+
+    drawing = _assert_same(path, monkeypatch)
+
+    assert "LWPOLYLINE" in _fast_types()
+    room = drawing.outlines[0]
+    assert room.layer == "房间" and room.closed_flag
+    assert [v[2] for v in room.vertices] == [0.25, 0.0, -0.5, 0.0]
+    assert not drawing.outlines[1].closed_flag  # the ring closed only by its coordinates
+    assert len(drawing.linework) == 1
+
+
+def test_text_in_every_justification_and_mtext_with_codes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = ezdxf.new("R2010", units=4)
+    msp = doc.modelspace()
+    for i, align in enumerate(TextEntityAlignment):
+        text = msp.add_text(f"{i:02d} 会议室 %%c50", height=250, dxfattribs={"layer": "文字"})
+        second = (1000 * i + 800, 100) if align.name in ("ALIGNED", "FIT") else None
+        text.set_placement((1000 * i, 0), second, align=align)
+    msp.add_text("\\U+4E2D文 ^I", dxfattribs={"halign": 2, "insert": (5, 5)})  # no align point
+    msp.add_text("   ", dxfattribs={"insert": (7, 7)})  # blank: no label
+    msp.add_mtext(
+        "{\\fSimHei|b1;3-001}\\P办公室\\~A " + "长文本" * 120,
+        dxfattribs={"insert": (50, 60), "char_height": 300, "layer": "文字"},
+    )
+    msp.add_mtext("\\H2.5;\\C1;红\\U+5B57", dxfattribs={"insert": (1, 2)})
+    path = tmp_path / "texts.dxf"
+    doc.saveas(path)
+
+    drawing = _assert_same(path, monkeypatch)
+
+    assert {"TEXT", "MTEXT"} <= _fast_types()
+    labels = drawing.labels
+    assert len(labels) == len(TextEntityAlignment) + 3
+    assert labels[0].text == "00 会议室 Ø50" and labels[0].raw == "00 会议室 %%c50"
+    assert labels[-2].text.startswith("3-001\n办公室")
+
+
+def test_inserts_of_one_block_nested_mirrored_rotated_and_stretched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = ezdxf.new("R2010", units=4)
+    door = doc.blocks.new("DOOR", base_point=(10, 5))
+    door.add_line((0, 0), (900, 0))  # layer "0": takes the INSERT's layer
+    door.add_arc((0, 0), 900, 0, 90, dxfattribs={"layer": "门弧"})
+    door.add_arc((0, 0), 300, 10, 300)  # more than half a circle: two bulged segments
+    door.add_lwpolyline([(0, 0, 0.4), (100, 0, 0), (100, 50, 0)], format="xyb", close=True)
+    door.add_circle((450, 450), 40)
+    door.add_text("D", dxfattribs={"insert": (1, 1)})  # not templated: visited as before
+    door.add_attdef("NO", (0, 0), dxfattribs={"text": "shown only through ATTRIBs"})
+    door.add_line((0, 0), (1, 1), dxfattribs={"invisible": 1})
+    pair = doc.blocks.new("PAIR")
+    pair.add_blockref("DOOR", (0, 0))
+    pair.add_blockref("DOOR", (2000, 0), dxfattribs={"xscale": -1, "rotation": 15})
+    msp = doc.modelspace()
+    placements = [
+        {},
+        {"rotation": 90},
+        {"xscale": -1},
+        {"xscale": -1, "rotation": 200},
+        {"xscale": 2, "yscale": 0.5},
+        {"xscale": 3, "yscale": 3, "zscale": 3, "rotation": 45},
+    ]
+    for i, attribs in enumerate(placements):
+        msp.add_blockref("DOOR", (5000 * i, 0), dxfattribs={"layer": "门", **attribs})
+    msp.add_blockref("PAIR", (0, 9000), dxfattribs={"rotation": 30, "layer": "门"})
+    msp.add_blockref("PAIR", (0, 19000), dxfattribs={"yscale": -2, "layer": "门"})
+    msp.add_blockref("DOOR", (0, 30000), dxfattribs={"row_count": 2, "column_count": 2})
+    msp.add_blockref("NOWHERE", (0, 0))
+    path = tmp_path / "doors.dxf"
+    doc.saveas(path)
+
+    drawing = _assert_same(path, monkeypatch)
+
+    assert "INSERT" in _fast_types()
+    ops = [dxf_read._template_op(e, str)[0] for e in doc.blocks.get("DOOR")]
+    assert ops.count(dxf_read._OP_SLOW) == 2  # the TEXT and the ATTDEF (skipped when expanded)
+    first = [lw for lw in drawing.linework if lw.handle.startswith(msp[0].dxf.handle + "/")]
+    assert {lw.layer for lw in first} == {"门", "门弧"}
+    assert all(lw.block_path == ("DOOR",) for lw in first)
+    arcs = [o for o in drawing.linework if o.layer == "门弧"]
+    mirrored = [a for a in arcs if a.handle.startswith(msp[2].dxf.handle + "/")]
+    plain = [a for a in arcs if a.handle.startswith(msp[0].dxf.handle + "/")]
+    assert mirrored[0].vertices[0][2] == -plain[0].vertices[0][2] != 0.0
+    stretched = [a for a in arcs if a.handle.startswith(msp[4].dxf.handle + "/")]
+    assert len(stretched[0].vertices) > 3 and all(v[2] == 0.0 for v in stretched[0].vertices)
+    nested = [lw for lw in drawing.linework if lw.block_path == ("PAIR", "DOOR")]
+    assert len(nested) == 4 * len(first)
+
+
+def test_non_default_extrusion_falls_back_to_the_light_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = ezdxf.new("R2010", units=4)
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (10, 0), (10, 10)], close=True)
+    msp.add_lwpolyline(
+        [(0, 0, 0.3), (10, 0, 0), (10, 10, 0)],
+        format="xyb",
+        close=True,
+        dxfattribs={"extrusion": (0, 0, -1)},
+    )
+    msp.add_circle((5, 5), 2, dxfattribs={"extrusion": (0.6, 0, 0.8)})
+    block = doc.blocks.new("B")
+    block.add_circle((1, 1), 1, dxfattribs={"extrusion": (0, 0, -1)})
+    msp.add_blockref("B", (100, 100), dxfattribs={"extrusion": (0, 0, -1)})
+    path = tmp_path / "ocs.dxf"
+    doc.saveas(path)
+
+    drawing = _assert_same(path, monkeypatch)
+
+    plans = {key: plan for key, plan in dxf_fast._plans.items() if key[0] == "LWPOLYLINE"}
+    assert sorted(plan is None for plan in plans.values()) == [False, True]
+    mirrored = drawing.outlines[1]
+    assert [v[0] for v in mirrored.vertices] == [0.0, -10.0, -10.0]  # OCS -Z mirrors x
+    assert mirrored.vertices[0][2] == -0.3
+
+
+def _many_kinds(path: Path, crlf: bool) -> None:
+    doc = ezdxf.new("R2010", units=4)
+    block = doc.blocks.new("DESK")
+    block.add_lwpolyline([(0, 0), (1600, 0), (1600, 800), (0, 800)], close=True)
+    block.add_arc((0, 0), 500, 0, 90)
+    msp = doc.modelspace()
+    for i in range(40):
+        x = 7000.0 * i
+        msp.add_lwpolyline(
+            [(x, 0, 0.2), (x + 6000, 0, 0), (x + 6000, 4000, 0), (x, 4000, 0)],
+            format="xyb",
+            close=True,
+            dxfattribs={"layer": "房间"},
+        )
+        msp.add_line((x, 4100), (x + 6000, 4100), dxfattribs={"layer": "墙"})
+        msp.add_text(f"3{i:02d} 办公室", dxfattribs={"insert": (x + 100, 100), "height": 300})
+        msp.add_mtext(f"\\P会议{i}", dxfattribs={"insert": (x + 200, 200), "char_height": 250})
+        msp.add_arc((x, 0), 300, 0, 180)
+        msp.add_circle((x, 0), 100)
+        msp.add_blockref("DESK", (x + 500, 500), dxfattribs={"rotation": 3 * i})
+        msp.add_text("paper", dxfattribs={"paperspace": 1})
+    doc.saveas(path)
+    data = path.read_bytes().replace(b"  0\nLINE\n", b"999\nwalls\n  0\nLINE\n")
+    if crlf:
+        data = data.replace(b"\n", b"\r\n")
+    path.write_bytes(data)
+
+
+@pytest.mark.parametrize("crlf", [False, True])
+@pytest.mark.parametrize("chunk", [7, 61, 1000, 4096])
+def test_chunks_cut_in_awkward_places_read_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, crlf: bool
+) -> None:
+    path = tmp_path / "rooms.dxf"
+    _many_kinds(path, crlf)
+    reference = _assert_same(path, monkeypatch)
+    monkeypatch.setattr(dxf_stream, "_CHUNK", chunk)
+
+    small = _read(path)
+
+    assert small[0] == reference
+    assert len(reference.outlines) == 40 + 40 + 40  # rooms, circles, desks
+    assert {"LINE", "LWPOLYLINE", "TEXT", "MTEXT", "ARC", "CIRCLE", "INSERT"} <= _fast_types()
