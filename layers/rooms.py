@@ -4,6 +4,10 @@ The plan frame is the surveyed drawing and the master of every area; the map fra
 (EPSG:4490) exists only for rooms whose floor has been georeferenced. Each feature carries
 what the floor plan shows on hover without another request: number, use, status, area, the
 using agency and the current occupants, and a label point that lies inside the room.
+
+``shown_status`` is what the status colouring shows: 超标 when the newest stored analysis run
+covering the room (the run its room card reads) found its occupants over their standard,
+else the stored status. Runs are read, never computed here: a floor costs two small queries.
 """
 
 from __future__ import annotations
@@ -13,14 +17,28 @@ from collections import defaultdict
 from typing import Any
 from typing import Literal
 
+from sqlalchemy import Integer
+from sqlalchemy import any_
+from sqlalchemy import bindparam
+from sqlalchemy import case
+from sqlalchemy import cast
 from sqlalchemy import func
+from sqlalchemy import literal
 from sqlalchemy import select
+from sqlalchemy import true
+from sqlalchemy import union
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from gis_app.accounts import Scope
+from gis_app.analysis.models import Finding
 from gis_app.models import MAP_SRID
 from gis_app.models import PLAN_SRID
 from gis_app.models import Agency
+from gis_app.models import Building
+from gis_app.models import Compound
+from gis_app.models import Floor
 from gis_app.models import Occupancy
 from gis_app.models import Person
 from gis_app.models import Room
@@ -32,18 +50,27 @@ from layers.base import FeatureNotFound
 from layers.base import LayerProvider
 from layers.base import LayerQueryError
 from layers.base import feature_collection
+from layers.findings import covering_run
 from layers.floors import floor_seen
+from layers.indicators import OVER_STANDARD_RULES
 from layers.sql import MAP_DECIMALS
 from layers.sql import PLAN_DECIMALS
 from layers.sql import as_geojson
 from layers.sql import current_occupancy
 from layers.sql import feature
 from layers.sql import intersects_bbox
-from layers.styles import ROOM_STATUS_COLOURS
+from layers.styles import FLOOR_STATUS_COLOURS
+from layers.styles import OVER_STANDARD_STATUS
 from layers.styles import ROOM_USE_COLOURS
 from layers.styles import UNKNOWN_COLOUR
 
-__all__ = ["FRAMES", "Frame", "RoomsProvider", "current_occupants"]
+__all__ = ["FRAMES", "Frame", "RoomsProvider", "current_occupants", "over_standard_rooms"]
+
+
+def _any_of(ids: list[int]) -> Any:
+    """``= ANY(:ids)`` with one array parameter: a floor's 300 ids as one value, not 300."""
+    return any_(bindparam("ids", sorted(ids), type_=ARRAY(Integer), unique=True))
+
 
 Frame = Literal["plan", "map"]
 FRAMES: tuple[str, ...] = ("plan", "map")
@@ -65,7 +92,11 @@ def current_occupants(
             Person.status,
         )
         .join(Person, Person.id == Occupancy.person_id)
-        .where(Occupancy.room_id.in_(room_ids), current_occupancy(today), person_visible(scope))
+        .where(
+            Occupancy.room_id == _any_of(room_ids),
+            current_occupancy(today),
+            person_visible(scope),
+        )
         .order_by(Occupancy.room_id, Person.name)
     ).all()
     by_room: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -80,6 +111,46 @@ def current_occupants(
             }
         )
     return by_room
+
+
+def over_standard_rooms(
+    session: Session, places: dict[int, tuple[str | None, int | None]], scope: Scope
+) -> set[int]:
+    """The rooms (of ``places``: room id -> (region code, agency id)) that an over-standard
+    finding of the run covering them names, as a room or among its evidence rooms, and that
+    ``scope`` may see."""
+    run_of: dict[int, int] = {}
+    runs: dict[tuple[str | None, int | None], int | None] = {}
+    for room_id, place in places.items():
+        if place not in runs:
+            run = covering_run(session, *place)
+            runs[place] = run.id if run is not None else None
+        if runs[place] is not None:
+            run_of[room_id] = runs[place]
+    if not run_of:
+        return set()
+    room_ids = list(run_of)
+    of_interest = (
+        Finding.run_id.in_(sorted(set(run_of.values()))),
+        Finding.rule.in_(OVER_STANDARD_RULES),
+        scope.condition(Finding.region_code, Finding.agency_id),
+    )
+    rooms = Finding.evidence["rooms"]
+    listed = case((func.jsonb_typeof(rooms) == "array", rooms), else_=cast(literal("[]"), JSONB))
+    ref = func.jsonb_array_elements(listed).table_valued("value").lateral("ref")
+    ref_room = ref.c.value.op("->>")("room_id").cast(Integer)
+    found = session.execute(
+        union(
+            select(Finding.run_id, Finding.room_id).where(
+                Finding.room_id == _any_of(room_ids), *of_interest
+            ),
+            select(Finding.run_id, ref_room)
+            .select_from(Finding)
+            .join(ref, true())
+            .where(ref_room == _any_of(room_ids), *of_interest),
+        )
+    ).all()
+    return {room_id for run_id, room_id in found if run_of.get(room_id) == run_id}
 
 
 class RoomsProvider(LayerProvider):
@@ -129,11 +200,15 @@ class RoomsProvider(LayerProvider):
                 Room.area_rule,
                 Room.agency_id,
                 Agency.name.label("agency_name"),
+                func.coalesce(Agency.region_code, Compound.region_code).label("region_code"),
                 func.ST_X(label_point).label("label_x"),
                 func.ST_Y(label_point).label("label_y"),
                 as_geojson(geom, decimals).label("geometry"),
             )
             .outerjoin(Agency, Agency.id == Room.agency_id)
+            .join(Floor, Floor.id == Room.floor_id)
+            .join(Building, Building.id == Floor.building_id)
+            .outerjoin(Compound, Compound.id == Building.compound_id)
             .where(Room.retired_at.is_(None), geom.is_not(None), room_visible(scope))
         )
         if floor_id is not None:
@@ -142,6 +217,9 @@ class RoomsProvider(LayerProvider):
             stmt = stmt.where(intersects_bbox(geom, bbox, srid))
         rows = session.execute(stmt.order_by(Room.number, Room.id).limit(limit + 1)).all()
         occupants = current_occupants(session, [row.id for row in rows[:limit]], self.today, scope)
+        over = over_standard_rooms(
+            session, {row.id: (row.region_code, row.agency_id) for row in rows[:limit]}, scope
+        )
         features = [
             feature(
                 row.id,
@@ -153,6 +231,8 @@ class RoomsProvider(LayerProvider):
                     "use_category": row.use_category,
                     "use_subtype": row.use_subtype,
                     "status": row.status,
+                    "over_standard": row.id in over,
+                    "shown_status": OVER_STANDARD_STATUS if row.id in over else row.status,
                     "usable_area_m2": round(row.usable_area_m2, 2),
                     "area_rule": row.area_rule,
                     "agency_id": row.agency_id,
@@ -169,6 +249,6 @@ class RoomsProvider(LayerProvider):
             layer=self.name,
             frame=self.frame,
             floor_id=floor_id,
-            colours={"use": ROOM_USE_COLOURS, "status": ROOM_STATUS_COLOURS},
+            colours={"use": ROOM_USE_COLOURS, "status": FLOOR_STATUS_COLOURS},
             unknown_colour=UNKNOWN_COLOUR,
         )

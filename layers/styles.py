@@ -14,7 +14,9 @@ __all__ = [
     "BUILDING_STYLE",
     "INDICATOR_CLASSES",
     "COMPOUND_STYLE",
+    "FLOOR_STATUS_COLOURS",
     "LEGEND_KINDS",
+    "OVER_STANDARD_STATUS",
     "ROOM_STATUS_COLOURS",
     "ROOM_USE_COLOURS",
     "UNKNOWN_COLOUR",
@@ -44,6 +46,17 @@ ROOM_STATUS_COLOURS: dict[str, str] = {
 }
 """Idle rooms stand out in red: they are what planners look for first."""
 
+OVER_STANDARD_STATUS = "超标"
+"""The status a floor plan shows for a room whose occupants exceed their standard (a finding
+of the newest stored analysis run). Never stored: the room keeps its own 使用状态."""
+
+FLOOR_STATUS_COLOURS: dict[str, str] = {
+    OVER_STANDARD_STATUS: "#5e3c99",
+    **ROOM_STATUS_COLOURS,
+}
+"""The status scheme of a floor plan: over-standard rooms in deep purple, then the stored
+statuses (a room over standard is in use, so the two never compete for attention)."""
+
 UNKNOWN_COLOUR = "#d9d9d9"
 """A room whose use or status was not recognised from its label."""
 
@@ -63,9 +76,10 @@ BUILDING_STYLE: dict[str, Any] = {
 
 LEGEND_KINDS: dict[str, dict[str, str]] = {
     "use": ROOM_USE_COLOURS,
-    "status": ROOM_STATUS_COLOURS,
+    "status": FLOOR_STATUS_COLOURS,
 }
-"""Room colouring schemes by the property they colour: ``use`` (use category), ``status``."""
+"""Room colouring schemes by the property they colour: ``use`` (use category), ``status``
+(the status the plan shows, 超标 included)."""
 
 
 def room_colour(kind: str, value: str | None) -> str:

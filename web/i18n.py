@@ -244,6 +244,7 @@ VOCAB_EN: dict[str, str] = {
     "出借": "Lent out",
     "被占用": "Occupied by others",
     "维修": "Under repair",
+    "超标": "Over standard",  # shown on floor plans, from findings (layers.styles)
     # person status
     "在职": "Serving",
     "退休": "Retired",

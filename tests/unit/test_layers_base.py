@@ -19,6 +19,7 @@ from layers.base import parse_bbox
 from layers.base import parse_limit
 from layers.records import expected_floor_name
 from layers.rooms import RoomsProvider
+from layers.styles import OVER_STANDARD_STATUS
 from layers.styles import UNKNOWN_COLOUR
 from layers.styles import legend
 from layers.styles import room_colour
@@ -99,7 +100,9 @@ def test_rooms_frame_is_checked():
 
 def test_colours_cover_the_vocabularies():
     assert {e["value"] for e in legend("use")} == {str(u) for u in RoomUse} | {""}
-    assert {e["value"] for e in legend("status")} == {str(s) for s in RoomStatus} | {""}
+    # the plan's status legend: the stored statuses, 超标 (from findings) and unknown
+    statuses = {str(s) for s in RoomStatus} | {OVER_STANDARD_STATUS, ""}
+    assert {e["value"] for e in legend("status")} == statuses
     assert room_colour("status", "闲置") != room_colour("status", "在用")
     assert room_colour("use", "不存在的用途") == UNKNOWN_COLOUR
 
