@@ -21,6 +21,7 @@ from web import auth
 from web import converters
 from web import csrf
 from web import database
+from web import delivery
 from web import errors
 from web import i18n
 from web.admin import bp as admin_bp
@@ -76,6 +77,7 @@ def register_config(app: Flask, settings: Settings) -> None:
 
 def register_assets(app: Flask) -> None:
     assets.init_app(app)
+    delivery.init_app(app)
 
 
 def register_database(app: Flask, settings: Settings) -> None:
