@@ -487,18 +487,19 @@ def _rows(
     maps: list[BaseGeometry | None] = []
     rows: list[list[Any]] = []
     to_place: list[int] = []
+    batch_id, province = batch.id, batch.province_code  # ORM attributes cost per read
     for index, match in enumerate(matches):
         room = match.plan_room
         if room is None:
             live = live_by_id[match.live_id]  # type: ignore[index]
             plans.append(_multi(to_shape(live.plan_geom)))
             maps.append(None if live.map_geom is None else _multi(to_shape(live.map_geom)))
-            rows.append(_removed_row(batch, live))
+            rows.append(_removed_row(batch_id, province, live))
         else:
             plans.append(room.polygon)
             maps.append(None)
             to_place.append(index)
-            rows.append(_draft_row(batch, room, match.live_id, match.change))
+            rows.append(_draft_row(batch_id, province, room, match.live_id, match.change))
     plans = _multi_all(plans)
     if frame.transform is not None and to_place:
         placed = to_map_all([plans[i] for i in to_place], frame.transform)
@@ -541,26 +542,29 @@ def _ewkb_hex(geoms: Sequence[BaseGeometry | None], srid: int) -> list[str | Non
 def _text_array(values: Sequence[str]) -> str:
     """A ``text[]`` literal: COPY takes it as the column's text, and psycopg's list dumper costs
     more than the rest of the row."""
-    quoted = (v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
-    return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
+    joined = '","'.join(values)
+    if '"' in joined or "\\" in joined:  # DXF handles are hex: this is for the odd drawing
+        joined = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return '{"' + joined + '"}' if values else "{}"
 
 
-def _draft_row(batch: SurveyBatch, room: PlanRoom, live_id: int | None, change: str) -> list[Any]:
+def _draft_row(
+    batch_id: int, province: str, room: PlanRoom, live_id: int | None, change: str
+) -> list[Any]:
     """A new room's column values in ``_ROW_COLUMNS`` order, geometries filled in later."""
     return [
-        batch.id, live_id, change, room.number, room.name, room.use, room.subtype, None, None,
+        batch_id, live_id, change, room.number, room.name, room.use, room.subtype, None, None,
         room.area_m2, room.area_rule, room.deductions_m2, _text_array(room.handles),
-        _label_raw(room), room.derived, room.layer, batch.province_code,
+        _label_raw(room), room.derived, room.layer, province,
     ]  # fmt: skip
 
 
-def _removed_row(batch: SurveyBatch, live: Room) -> list[Any]:
+def _removed_row(batch_id: int, province: str, live: Room) -> list[Any]:
     """A live room the new drawing no longer has; it is retired when the batch goes live."""
     return [
-        batch.id, live.id, ChangeKind.REMOVED.value, live.number, live.name, live.use_category,
+        batch_id, live.id, ChangeKind.REMOVED.value, live.number, live.name, live.use_category,
         live.use_subtype, None, None, live.usable_area_m2, live.area_rule, live.deductions_m2,
-        _text_array(live.source_handles or ()), live.label_raw, live.derived, None,
-        batch.province_code,
+        _text_array(live.source_handles or ()), live.label_raw, live.derived, None, province,
     ]  # fmt: skip
 
 
