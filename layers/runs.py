@@ -12,25 +12,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis_app.accounts import Scope
-from gis_app.analysis.context import PREFIX_LENGTH
+from gis_app.accounts import region_prefix
 from gis_app.analysis.models import Finding
 from gis_app.standards.models import StandardVersion
 from layers.findings import covering_run
 
-__all__ = ["StoredRun", "region_code_prefix", "stored_run"]
-
-
-def region_code_prefix(code: str, level: str) -> str:
-    """The digits of ``code`` shared by every division below it (``370102`` for a 县).
-
-    >>> region_code_prefix("370102000000", "县")
-    '370102'
-    """
-    return code[: PREFIX_LENGTH.get(level, 12)]
+__all__ = ["StoredRun", "stored_run"]
 
 
 @dataclass(frozen=True)
@@ -62,12 +54,16 @@ def stored_run(
     run = covering_run(session, region_code, agency_id)
     if run is None:
         return None
-    prefix = region_code_prefix(region_code, region_level)
+    prefix = region_prefix(region_code, region_level)
     findings = [
         f
         for f in session.scalars(
             select(Finding)
-            .where(Finding.run_id == run.id, Finding.region_code.startswith(prefix))
+            .where(
+                Finding.run_id == run.id,
+                # a finding about no place (the standard's own tables) belongs to every region
+                or_(Finding.region_code.startswith(prefix), Finding.region_code.is_(None)),
+            )
             .order_by(Finding.rule, Finding.kind, Finding.id)
         )
         if scope.everything or scope.allows(f.region_code, f.agency_id)

@@ -180,6 +180,8 @@
     });
   }
 
+  const LEVEL_NAMES = { 省: t("level.省"), 市: t("level.市"), 县: t("level.县") };
+
   function loadRegions(signal) {
     const zoom = Math.max(0, Math.floor(map.getZoom()));
     return fetchJSON(cfg.regions_url + bboxQuery() + "&zoom=" + zoom, { signal }).then((c) => {
@@ -190,7 +192,7 @@
       const total = c.features.reduce((n, f) => n + f.properties.compounds, 0);
       statusLine.textContent = t("shown_regions", {
         regions: c.numberReturned,
-        level: t("level." + c.level),
+        level: LEVEL_NAMES[c.level] || c.level,
         compounds: total,
       });
       document.body.dataset.mode = "regions";
