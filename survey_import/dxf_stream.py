@@ -168,8 +168,7 @@ def _entities(
     except DXFStructureError as exc:
         LOGGER.debug("streaming stopped", exc_info=True)
         stopped = f"{exc} (byte {position})"
-    if queued is not None:
-        yield 1.0, queued
+    yield 1.0, queued
     if broken:
         report.warning(
             "DXF_ENTITY_UNREADABLE",
