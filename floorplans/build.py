@@ -44,11 +44,11 @@ from floorplans.primitives import Drawing
 from floorplans.primitives import Label
 from floorplans.rings import Candidate
 from floorplans.rings import RingTolerances
+from floorplans.rings import closable_lines
 from floorplans.rings import covers_mostly
 from floorplans.rings import hatch_candidates
 from floorplans.rings import outline_candidates
 from floorplans.rings import polyline_candidate
-from floorplans.rings import stays_open
 from floorplans.validate import validate_floor
 from gis_app.report import ImportReport
 
@@ -166,10 +166,9 @@ def _build(
     outline_candidates(
         drawing.outlines, tol, scratch, lambda o, cand: keep(o.layer, [cand] if cand else [])
     )
-    for line in drawing.linework:
-        if not stays_open(line.vertices, tol):
-            cand = polyline_candidate(line, tol, scratch)
-            keep(line.layer, [cand] if cand else [])
+    for line in closable_lines(drawing.linework, tol):
+        cand = polyline_candidate(line, tol, scratch)
+        keep(line.layer, [cand] if cand else [])
     for hatch in drawing.hatches:
         keep(hatch.layer, hatch_candidates(hatch, tol, scratch))
     all_rings: dict[str, list[Candidate]] = defaultdict(list)
@@ -456,7 +455,8 @@ def _classify(candidates: list[Candidate], texts: list[_Text], report: ImportRep
                 continue
             point = texts[t_index].point
             # A label in a hatch's hole belongs to no room (reported as LABEL_IN_HOLE).
-            if not any(h.polygon.contains(point) for h in nodes[owner].cand.holes):
+            holes = nodes[owner].cand.holes
+            if not holes or not any(h.polygon.contains(point) for h in holes):
                 nodes[owner].own_texts.append(texts[t_index])
 
     labelled = [bool(n.own_texts) for n in nodes]
@@ -475,7 +475,8 @@ def _classify(candidates: list[Candidate], texts: list[_Text], report: ImportRep
             return True
         return drawing_has_labels and kids_labelled >= 1
 
-    for i in sorted(range(len(nodes)), key=lambda k: -area[k]):
+    negative_area = [-a for a in area]
+    for i in sorted(range(len(nodes)), key=negative_area.__getitem__):
         node = nodes[i]
         p = parent[i]
         parent_role = nodes[p].role if p is not None else "outline"
@@ -643,7 +644,7 @@ def _plain_room(node: _Node) -> Room:
         polygon=cand.polygon,
         area_m2=cand.area,
         layer=cand.layer,
-        handles=tuple(dict.fromkeys(cand.handles)),
+        handles=tuple(cand.handles if len(cand.handles) == 1 else dict.fromkeys(cand.handles)),
         area_rule=AreaRule.USABLE_NET_OF_HOLES,
         deductions_m2=0.0,
         gross_area_m2=cand.area,
@@ -663,7 +664,7 @@ def _describe(
     texts: list[_Text], layer: str
 ) -> tuple[str | None, str | None, str | None, str | None]:
     """Number, name, use and subtype from a room's labels, the layer name filling gaps."""
-    ordered = sorted(texts, key=lambda t: -t.label.height)
+    ordered = texts if len(texts) < 2 else sorted(texts, key=lambda t: -t.label.height)
     number = next((t.parsed.number for t in ordered if t.parsed.number), None)
     named = next((t.parsed for t in ordered if t.parsed.name), None)
     name = named.name if named else None
@@ -694,7 +695,7 @@ def _array(geoms: Sequence[BaseGeometry]) -> np.ndarray:
 
 
 def _natural(text: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in _DIGIT_RUNS.split(text))
+    return tuple([int(p) if p.isdigit() else p for p in _DIGIT_RUNS.split(text)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -715,6 +716,7 @@ def _report_labels(
         )
     any_labels = bool(used_handles)
     parsed_texts = {(t.label.handle, t.label.text): t.parsed for t in texts}
+    area_notes = any(t.parsed.area_m2 for t in texts)
 
     def parsed(label: RoomLabel) -> ParsedLabel:
         return parsed_texts.get((label.handle, label.text)) or parse_label(label.text)
@@ -743,6 +745,8 @@ def _report_labels(
                         room.handles[0],
                         labels=[lab.text for lab in room.labels],
                     )
+            if not area_notes or not room.labels:
+                continue
             drawn = [p.area_m2 for p in (parsed(lab) for lab in room.labels) if p.area_m2]
             for value in drawn:
                 if abs(value - room.area_m2) > max(0.5, 0.02 * room.area_m2):

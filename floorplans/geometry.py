@@ -117,13 +117,14 @@ def arc_points(
     nx, ny = -(y2 - y1) / chord, (x2 - x1) / chord
     cx, cy = mx + nx * offset, my + ny * offset
     start = math.atan2(y1 - cy, x1 - cx)
-    return [
-        (
-            cx + radius * math.cos(start + theta * k / count),
-            cy + radius * math.sin(start + theta * k / count),
+    angles = [start + theta * k / count for k in range(1, count)]
+    return list(
+        zip(
+            [cx + radius * c for c in map(math.cos, angles)],
+            [cy + radius * s for s in map(math.sin, angles)],
+            strict=True,
         )
-        for k in range(1, count)
-    ]
+    )
 
 
 def densify_ring(vertices: Sequence[Vertex], sagitta_tol: float) -> list[tuple[float, float]]:

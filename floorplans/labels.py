@@ -260,6 +260,9 @@ _AREA_NOTE = re.compile(
     re.IGNORECASE,
 )
 _AREA_PREFIXED = re.compile(r"^(?:S|面积|使用面积|area)\s*[=:：]\s*(\d+(?:\.\d+)?)$", re.IGNORECASE)
+_AREA_NOTE_ENDS = frozenset("2²㎡米mM")
+"""Last characters of the units an area note ends with; other labels skip the pattern."""
+_AREA_PREFIX_MARKS = frozenset("=:：")
 
 _NUMBER = r"[A-Za-z]{0,3}-?\d+(?:[-./]\d+)*[A-Za-z]{0,2}"
 """Room numbers: 301, B101, 3-05, E14-274, 2.14, G01-02, E15-305F, 12a."""
@@ -296,7 +299,9 @@ def classify_use(name: str) -> tuple[RoomUse | None, str | None]:
 
 
 def _is_number(token: str) -> bool:
-    return bool(_NUMBER_TOKEN.fullmatch(token)) and any(c.isdigit() for c in token)
+    """Whether a token found case-insensitively is a room number as written (a case-insensitive
+    match also lets through look-alikes such as the Kelvin sign for K)."""
+    return _NUMBER_TOKEN.fullmatch(token) is not None
 
 
 def parse_label(text: str) -> ParsedLabel:
@@ -315,24 +320,27 @@ def parse_label(text: str) -> ParsedLabel:
     clean = " ".join(text.replace("\u3000", " ").split())
     if not clean:
         return ParsedLabel(raw)
-    area = _AREA_NOTE.match(clean) or _AREA_PREFIXED.match(clean)
+    area = (clean[-1] in _AREA_NOTE_ENDS and _AREA_NOTE.match(clean)) or (
+        _AREA_PREFIX_MARKS.intersection(clean) and _AREA_PREFIXED.match(clean)
+    )
     if area:
         return ParsedLabel(raw, area_m2=float(area.group(1)))
     number: str | None = None
     name: str | None = clean
-    if m := _NUMBER_ONLY.match(clean):
+    # A bare number has no space but after "No" (this test spares most labels a slow pattern).
+    if (" " not in clean or clean[:2] in ("No", "NO")) and (m := _NUMBER_ONLY.match(clean)):
         number, name = m.group(1), None
-    elif (m := _NUMBER_FIRST.match(clean)) and _is_number(m.group(1)):
+    elif m := _NUMBER_FIRST.match(clean):
         number, name = m.group(1), m.group(2).strip()
     elif m := _NUMBER_GLUED.match(clean):
         number, name = m.group(1), m.group(2).strip()
     elif m := _NUMBER_BRACKETED.match(clean):
         name, number = m.group(1).strip(), m.group(2)
-    elif (m := _NUMBER_LAST.match(clean)) and _is_number(m.group(2)):
+    elif m := _NUMBER_LAST.match(clean):
         name, number = m.group(1).strip(), m.group(2)
     elif m := _NUMBER_GLUED_LAST.match(clean):
         name, number = m.group(1), m.group(2)
-    if name is not None and (trailing_area := _TRAILING_AREA.search(name)):
+    if name and name[-1] in "2²㎡" and (trailing_area := _TRAILING_AREA.search(name)):
         name = name[: trailing_area.start()].strip()
         area_m2: float | None = float(trailing_area.group(1))
     else:

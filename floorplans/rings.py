@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -25,7 +26,6 @@ from floorplans.geometry import densify_ring
 from floorplans.primitives import HatchBoundary
 from floorplans.primitives import LineWork
 from floorplans.primitives import Outline
-from floorplans.primitives import Vertex
 from gis_app.report import ImportReport
 
 __all__ = [
@@ -35,7 +35,7 @@ __all__ = [
     "outline_candidates",
     "prepare_rings",
     "polyline_candidate",
-    "stays_open",
+    "closable_lines",
 ]
 
 MIN_AREA_M2 = 1e-4
@@ -315,18 +315,19 @@ def _ranges(sizes: np.ndarray) -> np.ndarray:
     return np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
 
 
-def stays_open(vertices: Sequence[Vertex], tol: RingTolerances) -> bool:
-    """True for a two-point line that :func:`polyline_candidate` would neither close nor report:
-    a straight segment (most wall lines) or an arc whose ends are far apart (a door swing)."""
-    if len(vertices) != 2:
-        return False
-    (x1, y1, b1), (x2, y2, b2) = vertices
-    if b2:
-        return False  # a closing bulge on the last vertex closes it
-    if not b1:
-        return True
-    apart = math.hypot(x2 - x1, y2 - y1)
-    return apart > tol.close_gap and apart > tol.coincide
+def closable_lines(lines: Sequence[LineWork], tol: RingTolerances) -> Iterator[LineWork]:
+    """The lines :func:`polyline_candidate` may close or report: not the two-point lines it
+    leaves alone, straight segments (most wall lines) and arcs whose ends are far apart (door
+    swings). Tens of thousands of lines, so the test is inlined."""
+    close_gap, coincide, hypot = tol.close_gap, tol.coincide, math.hypot
+    for line in lines:
+        vertices = line.vertices
+        if len(vertices) == 2:
+            (x1, y1, b1), (x2, y2, b2) = vertices
+            # A closing bulge on the last vertex closes even a two-point line.
+            if not b2 and (not b1 or (d := hypot(x2 - x1, y2 - y1)) > close_gap and d > coincide):
+                continue
+        yield line
 
 
 def polyline_candidate(
@@ -338,10 +339,7 @@ def polyline_candidate(
     when they drop the closed flag) are closed and reported as a fix; a polyline that clearly
     tries to enclose a room but stays open is reported as ``UNCLOSED_OUTLINE`` and not used.
     """
-    vertices = line.vertices
-    if stays_open(vertices, tol):
-        return None
-    ring = close_ring(vertices, False, tol.coincide, tol.close_gap)
+    ring = close_ring(line.vertices, False, tol.coincide, tol.close_gap)
     if ring is None:
         _report_open(line, tol, report)
         return None
