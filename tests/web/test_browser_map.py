@@ -105,7 +105,8 @@ def test_manager_drills_from_the_map_to_a_room(browser_page, city: City, big_flo
     # the room list under the plan: every room, by number; a row selects the room on the plan
     rows = page.locator("#room-list tbody tr")
     assert rows.count() == 300
-    numbers = page.locator("#room-list tbody tr td:first-child").all_inner_texts()
+    # text, not innerText: rows scrolled out of the list are not rendered (content-visibility)
+    numbers = page.locator("#room-list tbody tr td:first-child").all_text_contents()
     assert numbers[:3] == ["401", "402", "403"] and numbers[-1] == "4300"
     first = rows.first.inner_text()
     assert "市财政局" in first and "王五（副局(处)级）" in first and "24.00" in first
@@ -143,6 +144,77 @@ def test_room_card_shows_occupants_and_history(browser_page, city: City, big_flo
     page.wait_for_selector("body[data-rooms-loaded='3']")
     assert "3 rooms" in page.inner_text("#floor-status")
     screenshot(page, "07-floor-1F-english")
+    assert problems == []
+
+
+OVER_STANDARD_RGB = (0x5E, 0x3C, 0x99)
+"""超标's colour on the plan (layers.styles.FLOOR_STATUS_COLOURS)."""
+
+_ROOM_PIXEL = """([number, rgb]) => {
+    /* the colour drawn on the canvas at the middle of room ``number`` (the canvas holds it
+       unblended: the fill's opacity is in the pixel's alpha) */
+    const cfg = JSON.parse(document.getElementById("page-config").textContent);
+    const map = window[cfg.map_name];
+    let room = null;
+    map.eachLayer((l) => { if (l.feature && l.feature.properties.number === number) room = l; });
+    const renderer = room._renderer;
+    const p = map.latLngToLayerPoint(room.getBounds().getCenter()).subtract(renderer._bounds.min);
+    const ratio = renderer._container.width / renderer._bounds.getSize().x;
+    const [r, g, b] = renderer._ctx.getImageData(p.x * ratio, p.y * ratio, 1, 1).data;
+    return [r, g, b];
+}"""
+
+
+def test_floor_plan_shows_over_standard_rooms(browser_page, city: City, big_floor_id: int):
+    page, base_url, problems = browser_page
+    page.goto(f"{base_url}/buildings/{city.building_id}?floor={big_floor_id}")
+    page.wait_for_selector("body[data-rooms-loaded='300']")
+    page.click("input[value='status']")
+    legend = page.locator("[data-legend='status'] li", has_text="超标")
+    assert legend.count() == 1
+    swatch = legend.locator(".swatch").evaluate("s => getComputedStyle(s).backgroundColor")
+    assert swatch == "rgb({}, {}, {})".format(*OVER_STANDARD_RGB)
+
+    row = page.locator("#room-list tbody tr[data-room-id]:has(td:text-is('401'))")
+    assert row.locator("td").last.inner_text().startswith("超标 · ")
+    assert row.locator(".swatch").evaluate("s => getComputedStyle(s).backgroundColor") == swatch
+    other = page.locator("#room-list tbody tr[data-room-id]:has(td:text-is('402'))")
+    assert "超标" not in other.inner_text()
+
+    row.click()  # selects the room and brings it into view
+    page.wait_for_selector("#room-card .finding")
+    expected = list(OVER_STANDARD_RGB)
+    page.wait_for_function(
+        f"([n, e]) => ({_ROOM_PIXEL})([n, e]).every((c, i) => Math.abs(c - e[i]) <= 3)",
+        arg=["401", expected],
+    )
+    drawn_402 = page.evaluate(_ROOM_PIXEL, ["402", expected])
+    assert any(abs(c - e) > 20 for c, e in zip(drawn_402, expected, strict=True))
+
+    x, y = page.evaluate(
+        """(number) => {
+            const cfg = JSON.parse(document.getElementById("page-config").textContent);
+            const map = window[cfg.map_name];
+            let room = null;
+            map.eachLayer((l) => {
+                if (l.feature && l.feature.properties.number === number) room = l;
+            });
+            const p = map.latLngToContainerPoint(room.getBounds().getCenter());
+            const r = map.getContainer().getBoundingClientRect();
+            return [r.left + p.x, r.top + p.y];
+        }""",
+        "401",
+    )
+    page.mouse.move(x, y)
+    tip = page.wait_for_selector(".room-tooltip")
+    assert "状态：超标 · " in tip.inner_text() and "王五" in tip.inner_text()
+    screenshot(page, "10-floor-300-rooms-over-standard")
+
+    page.goto(f"{base_url}/buildings/{city.building_id}?floor={big_floor_id}&lang=en")
+    page.wait_for_selector("body[data-rooms-loaded='300']")
+    assert page.locator("[data-legend='status'] li", has_text="Over standard").count() == 1
+    row = page.locator("#room-list tbody tr[data-room-id]:has(td:text-is('401'))")
+    assert row.locator("td").last.inner_text().startswith("Over standard · ")
     assert problems == []
 
 
