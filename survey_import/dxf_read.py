@@ -578,9 +578,7 @@ class _Extractor:
         try:
             self._emit[dxftype](layer, own, *values)
         except Exception as exc:  # noqa: BLE001 - one bad entity must not lose the drawing
-            LOGGER.debug("entity %s %s skipped", dxftype, own, exc_info=True)
-            self._skipped[dxftype] += 1
-            self._skipped_example.setdefault(dxftype, f"{own}: {_short(exc)}")
+            self._skip(dxftype, own, exc)
 
     def _emit_line(
         self, layer: str, handle: str, x0: float, y0: float, x1: float, y1: float
@@ -707,10 +705,13 @@ class _Extractor:
             else:
                 return
         except Exception as exc:  # noqa: BLE001 - one bad entity must not lose the drawing
-            LOGGER.debug("entity %s %s skipped", dxftype, handle, exc_info=True)
-            self._skipped[dxftype] += 1
-            self._skipped_example.setdefault(dxftype, f"{handle}: {_short(exc)}")
+            self._skip(dxftype, handle, exc)
             return
+
+    def _skip(self, dxftype: str, handle: str, exc: Exception) -> None:
+        LOGGER.debug("entity %s %s skipped", dxftype, handle, exc_info=True)
+        self._skipped[dxftype] += 1
+        self._skipped_example.setdefault(dxftype, f"{handle}: {_short(exc)}")
 
     def _handle(self, entity: DXFGraphic, handle_path: tuple[str, ...]) -> str:
         own = entity.dxf.get("handle")
@@ -780,10 +781,9 @@ class _Extractor:
         ops = self._templates.get(key)
         if ops is None:
             ops = self._templates[key] = [
-                op
+                _template_op(child, self._clean_layer)
                 for child in entities
                 if not (child.dxftype() == "ATTDEF" and not child.dxf.get("flags", 0) & 2)
-                for op in (_template_op(child, self._clean_layer),)
             ]
         return ops
 
@@ -842,10 +842,7 @@ class _Extractor:
                 else:
                     self._circle_values(op[3], op[4], planar, child_path, lay, h)
             except Exception as exc:  # noqa: BLE001 - as in _visit
-                dxftype = op[-1]
-                LOGGER.debug("entity %s %s skipped", dxftype, h, exc_info=True)
-                self._skipped[dxftype] += 1
-                self._skipped_example.setdefault(dxftype, f"{h}: {_short(exc)}")
+                self._skip(op[-1], h, exc)
         return True
 
     def _expansion_limit(self, handle: str) -> None:
