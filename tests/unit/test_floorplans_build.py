@@ -324,3 +324,40 @@ def test_hatch_of_separate_areas_with_one_label_is_one_room():
     assert room.area_m2 == pytest.approx(16.0 + 7.2)
     assert (room.name, room.subtype) == ("大会议室", "会议室")
     assert PlanCode.HATCH_PARTS_MERGED in report.codes()
+
+
+def test_labels_on_a_boundary_duplicated_or_missing_and_plain_rooms_beside_holed_ones():
+    """A row of plain rooms (built without an overlay) next to one with a column: areas,
+    labels and findings as the rules say, the rooms in number order."""
+    outlines = (
+        outline(rect(0, 0, 40000, 6000), "OUT"),
+        outline(rect(200, 200, 9800, 5800), "A"),
+        outline(rect(10200, 200, 19800, 5800), "B"),
+        outline(rect(20200, 200, 29800, 5800), "C"),
+        outline(rect(30200, 200, 39800, 5800), "D"),
+        outline(rect(4000, 2000, 4500, 2500), "COL"),  # a column in A
+    )
+    labels = (
+        label("302 办公室", 2000, 3000, "T1"),
+        label("301 会议室", 15000, 3000, "T2", height=300),
+        label("301 会议室", 16000, 3000, "T3", height=200),  # the same text twice: no conflict
+        label("303 档案室", 20200, 3000, "T4"),  # on C's left edge: in no room
+        label("304 办公室", 35000, 3000, "T5"),
+        label("305 库房", 36000, 4000, "T6"),  # a second, different label in D
+    )
+    drawing = Drawing(outlines=outlines, labels=labels, units_factor_to_m=0.001)
+    (floor,), report = build(drawing)
+    assert [r.handles[0] for r in floor.rooms] == ["B", "A", "D", "C"]
+    b, a, d, c = floor.rooms
+    assert (a.area_m2, a.gross_area_m2, a.deductions_m2) == pytest.approx((53.51, 53.76, 0.25))
+    assert a.handles == ("A", "COL") and a.polygon.area == pytest.approx(53.51)
+    assert (b.area_m2, b.gross_area_m2, b.deductions_m2) == pytest.approx((53.76, 53.76, 0.0))
+    assert b.polygon.bounds == pytest.approx((10.2, 0.2, 19.8, 5.8))
+    assert [lab.handle for lab in b.labels] == ["T2", "T3"] and b.number == "301"
+    assert (d.number, len(d.labels)) == ("304", 2)
+    assert (c.labels, c.number) == ((), None)
+    assert [(w.code, w.handle) for w in report.warnings] == [
+        (PlanCode.ROOM_MULTIPLE_LABELS, "D"),
+        (PlanCode.ROOM_WITHOUT_LABEL, "C"),
+        (PlanCode.LABEL_OUTSIDE_ROOMS, "T4"),
+    ]

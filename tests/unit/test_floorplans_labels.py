@@ -42,6 +42,10 @@ from floorplans.labels import parse_label
         ("Fællesrum", None, "Fællesrum", None, None),
         ("Bedroom", None, "Bedroom", None, None),
         ("302 办公室 25.30㎡", "302", "办公室", "办公室", "一般办公室"),
+        ("3-001-001 办公室", "3-001-001", "办公室", "办公室", "一般办公室"),
+        ("No. 12", "12", None, None, None),
+        ("NO 7室", "7", None, None, None),
+        ("会议室 30㎡", None, "会议室", "服务用房", "会议室"),
     ],
 )
 def test_label_parsing(text, number, name, use, subtype):
@@ -94,6 +98,10 @@ def test_room_numbers_in_layer_names(layer, number):
         ("Level 2", "Level 2", 2.0),
         ("Ground Floor Plan", "Ground Floor", 1.0),
         ("屋顶层平面图", "屋顶层", None),
+        ("-1", "-1", -1.0),
+        ("（-2）", "-2", -2.0),
+        ("：-3", "-3", -3.0),
+        ("( -1F)", "-1F", -1.0),
     ],
 )
 def test_floor_titles(text, name, ordinal):
@@ -103,7 +111,18 @@ def test_floor_titles(text, name, ordinal):
 
 
 @pytest.mark.parametrize(
-    "text", ["B101", "301", "3-05", "办公室", "E14-274", "会议室", "Office 2.14"]
+    "text",
+    [
+        "B101",
+        "301",
+        "3-05",
+        "办公室",
+        "E14-274",
+        "会议室",
+        "Office 2.14",
+        "3-001-001 办公室",
+        "- 1",
+    ],
 )
 def test_room_labels_are_not_floor_titles(text):
     assert parse_floor_title(text) is None

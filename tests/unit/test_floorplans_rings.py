@@ -1,0 +1,147 @@
+"""Ring candidates: the array path for plain rings gives exactly what the general path gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import Polygon
+
+from floorplans.codes import PlanCode
+from floorplans.geometry import close_ring
+from floorplans.primitives import LineWork
+from floorplans.primitives import Outline
+from floorplans.rings import RingTolerances
+from floorplans.rings import _plain_rings
+from floorplans.rings import _ring_candidate
+from floorplans.rings import closable_lines
+from floorplans.rings import covers_mostly
+from floorplans.rings import outline_candidates
+from gis_app.report import ImportReport
+
+MM = RingTolerances(0.001)
+GK_X, GK_Y = 39_500_123.4567, 4_060_300.891
+"""Gauss-Krüger coordinates in metres: large enough that the shoelace order matters."""
+
+PLAIN = {
+    "integer millimetres": ((0, 0, 0), (6000, 0, 0), (6000, 4000, 0), (0, 4000, 0)),
+    "float, clockwise": ((0.5, 0.25, 0.0), (0.5, 3.75, 0.0), (7.1, 3.75, 0.0), (7.1, 0.25, 0.0)),
+    "end repeated exactly": ((0, 0, 0), (5000, 0, 0), (5000, 3000, 0), (0, 3000, 0), (0, 0, 0)),
+    "end repeated within tolerance": (
+        (0.0, 0.0, 0.0),
+        (5000.0, 0.0, 0.0),
+        (5000.0, 3000.0, 0.0),
+        (0.0, 3000.0, 0.0),
+        (0.0, 0.2, 0.0),
+    ),
+    "L-shaped, survey coordinates": tuple(
+        (GK_X * 1000 + dx, GK_Y * 1000 + dy, 0.0)
+        for dx, dy in ((0, 0), (8123.4, 0), (8123.4, 3000.7), (4000.1, 3000.7), (4000.1, 6100.3),
+                       (0, 6100.3))
+    ),
+}  # fmt: skip
+JUDGED = {
+    "a bulge": ((0, 0, 0.0), (10000, 0, 1.0), (10000, 4000, 0.0), (0, 4000, 0.0)),
+    "two vertices 0.3 mm apart": ((0, 0, 0), (0.3, 0, 0), (6000, 0, 0), (6000, 4000, 0)),
+    "ends 0.7 mm apart (near the tolerance)": (
+        (0.0, 0.0, 0.0),
+        (6000.0, 0.0, 0.0),
+        (6000.0, 4000.0, 0.0),
+        (0.0, 4000.0, 0.0),
+        (0.0, 0.7, 0.0),
+    ),
+    "integers beyond float-exact products": (
+        (0, 0, 0), (2**27, 0, 0), (2**27, 2**27 + 3, 0), (0, 2**27 + 1, 0),
+    ),
+    "two vertices": ((0, 0, 0), (1000, 0, 0)),
+}  # fmt: skip
+
+
+def general(vertices, tol=MM):
+    """Polygon and exact area the way close_ring and ClosedRing give them."""
+    ring = close_ring(vertices, True, tol.coincide, tol.close_gap)
+    return ring.polygon(tol.factor), ring.area * tol.factor * tol.factor
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN))
+def test_plain_ring_is_measured_as_arrays_bit_for_bit(name):
+    vertices = PLAIN[name]
+    (plain,) = _plain_rings([Outline(vertices, "ROOM", "P", True)], MM)
+    assert plain is not None
+    polygon, raw_area, valid, exact = plain
+    expected_polygon, expected_area = general(vertices)
+    assert exact == expected_area  # not approx: the same float
+    assert shapely.to_wkb(polygon) == shapely.to_wkb(expected_polygon)
+    assert (raw_area, valid) == (expected_polygon.area, True)
+
+
+@pytest.mark.parametrize("name", sorted(JUDGED))
+def test_rings_needing_judgement_take_the_general_path(name):
+    outlines = [
+        Outline(JUDGED[name], "ROOM", "J", True),
+        Outline(PLAIN["float, clockwise"], "ROOM", "P", True),
+    ]
+    judged, plain = _plain_rings(outlines, MM)
+    assert judged is None and plain is not None
+
+
+def test_many_rings_at_once_match_one_by_one():
+    """Random rings (some self-intersecting, some closed by coordinates): candidates and
+    findings as the ring-by-ring path gives them."""
+    rng = np.random.default_rng(3)
+    outlines = []
+    for k in range(300):
+        n = int(rng.integers(3, 9))
+        x0, y0 = rng.uniform(-1e7, 1e7, 2)
+        points = [(float(x0 + dx), float(y0 + dy), 0.0) for dx, dy in rng.uniform(0, 8000, (n, 2))]
+        if k % 3 == 0:
+            points.append(points[0])
+        outlines.append(Outline(tuple(points), "ROOM", f"R{k}", True))
+    report = ImportReport()
+    cands = outline_candidates(outlines, MM, report)
+    one_by_one = ImportReport()
+    for outline, cand in zip(outlines, cands, strict=True):
+        ring = close_ring(outline.vertices, True, MM.coincide, MM.close_gap)
+        expected = _ring_candidate(ring, "ROOM", outline.handle, "outline", MM, one_by_one)
+        assert (cand is None) == (expected is None)
+        if cand is not None:
+            assert cand.area == expected.area
+            assert shapely.to_wkb(cand.polygon) == shapely.to_wkb(expected.polygon)
+    assert report == one_by_one
+    assert len(report.fixes) > 50  # bow-ties among them, so both paths were exercised
+
+
+def test_plain_bow_tie_and_flat_rings_are_still_repaired_or_dropped_and_reported():
+    bow_tie = ((0, 0, 0), (4000, 4000, 0), (4000, 0, 0), (0, 4000, 0))
+    flat = ((0, 0, 0), (3000, 0, 0), (6000, 0, 0))
+    report = ImportReport()
+    fixed, dropped = outline_candidates(
+        [Outline(bow_tie, "ROOM", "X", True), Outline(flat, "ROOM", "Z", True)], MM, report
+    )
+    assert [(f.code, f.handle) for f in report.fixes] == [(PlanCode.SELF_INTERSECTION, "X")]
+    assert fixed.area == pytest.approx(8.0) and fixed.polygon.is_valid
+    assert dropped is None
+    assert [(w.code, w.handle) for w in report.warnings] == [(PlanCode.ZERO_AREA, "Z")]
+
+
+def test_closable_lines_skip_straight_walls_and_door_swings_only():
+    lines = {
+        "wall": ((0, 0, 0.0), (5000, 0, 0.0)),
+        "door swing": ((0, 0, 0.4142), (900, 900, 0.0)),
+        "closing bulge": ((0, 0, 0.0), (1000, 0, 1.0)),
+        "bulge over a tiny gap": ((0, 0, 1.0), (30, 0, 0.0)),
+        "polyline": ((0, 0, 0.0), (5000, 0, 0.0), (5000, 4000, 0.0)),
+    }
+    kept = closable_lines([LineWork(v, "ROOM", name) for name, v in lines.items()], MM)
+    assert [line.handle for line in kept] == ["closing bulge", "bulge over a tiny gap", "polyline"]
+
+
+def test_covers_mostly_by_cover_test_or_overlay():
+    outer = Polygon([(0, 0), (10, 0), (10, 10), (0, 10)])
+    inside = Polygon([(1, 1), (3, 1), (3, 3), (1, 3)])
+    three_percent_out = Polygon([(8.06, 1), (10.06, 1), (10.06, 3), (8.06, 3)])
+    half_out = Polygon([(9, 1), (11, 1), (11, 3), (9, 3)])
+    sliver = Polygon([(1, 1), (2, 1), (3, 1)])
+    inner = np.array([inside, three_percent_out, half_out, sliver], dtype=object)
+    outers = np.array([outer] * 4, dtype=object)
+    assert covers_mostly(outers, inner).tolist() == [True, True, False, False]
