@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -1218,13 +1219,7 @@ class _Extractor:
     def extent(self) -> tuple[float, float, float, float] | None:
         """Bounding box of every finite vertex met, in the order met: min()/max() keep the first
         of equal values, as the comparisons of a running box would."""
-        xs = [v[0] for verts in self._grown for v in verts]
-        ys = [v[1] for verts in self._grown for v in verts]
-        finite = math.isfinite
-        if not (all(map(finite, xs)) and all(map(finite, ys))):
-            kept = [(x, y) for x, y in zip(xs, ys, strict=True) if finite(x) and finite(y)]
-            xs = [x for x, _ in kept]
-            ys = [y for _, y in kept]
+        xs, ys = _finite_xy(list(chain.from_iterable(self._grown)))
         if not xs:
             return None
         return (min(xs), min(ys), max(xs), max(ys))
@@ -1251,16 +1246,9 @@ class _Extractor:
             len(lw.vertices) for lw in self.linework
         )
         stride = max(1, total // 200_000)
-        finite = math.isfinite
         for src in sources:
-            if stride == 1:
-                pts += [(float(v[0]), float(v[1])) for v in src if finite(v[0]) and finite(v[1])]
-                continue
-            pts += [
-                (float(v[0]), float(v[1]))
-                for i, v in enumerate(src)
-                if i % stride == 0 and finite(v[0]) and finite(v[1])
-            ]
+            xs, ys = _finite_xy(list(src)[::stride])
+            pts += zip(map(float, xs), map(float, ys), strict=True)
         return pts
 
     def finish(self) -> None:
@@ -1285,6 +1273,21 @@ class _Extractor:
                 f"{len(dup)} 个图元句柄重复（例：{dup[0]}），按句柄对应房间时可能混淆。",
                 dup[0],
             )
+
+
+def _finite_xy(points: list[Any]) -> tuple[list[float], list[float]]:
+    """The x and the y values of the points whose x and y are both finite, in order."""
+    xs = list(map(_X, points))
+    ys = list(map(_Y, points))
+    finite = math.isfinite
+    if all(map(finite, xs)) and all(map(finite, ys)):
+        return xs, ys
+    kept = [(x, y) for x, y in zip(xs, ys, strict=True) if finite(x) and finite(y)]
+    return [x for x, _ in kept], [y for _, y in kept]
+
+
+_X = itemgetter(0)
+_Y = itemgetter(1)
 
 
 def _shoelace(vertices: tuple[tuple[float, float, float], ...]) -> float:
