@@ -423,7 +423,7 @@ def _classify(candidates: list[Candidate], texts: list[_Text], report: ImportRep
     parent: list[int | None] = [None] * len(nodes)
     # Rings holding each ring's representative point, all in one tree query (sorted by ring).
     points = shapely.point_on_surface(array)
-    inner, outer = tree.query(points, predicate="within")
+    inner, outer = _points_within(tree, points)
     order = np.lexsort((outer, inner))
     holders: dict[int, list[int]] = defaultdict(list)
     pairs: list[tuple[int, int]] = []
@@ -520,12 +520,22 @@ def _smallest_containing(
     owners: list[int | None] = [None] * len(points)
     if not points or not polys:
         return tree, owners
-    pt_idx, poly_idx = tree.query(list(points), predicate="within")
+    pt_idx, poly_idx = _points_within(tree, _array(points))
     for p, g in zip(pt_idx.tolist(), poly_idx.tolist(), strict=True):
         current = owners[p]
         if current is None or areas[g] < areas[current]:
             owners[p] = g
     return tree, owners
+
+
+def _points_within(tree: STRtree, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``tree.query(points, predicate="within")`` as a box query and a point-in-polygon test of
+    the pairs it found: the same pairs in the same order, in about half the time."""
+    left, right = tree.query(points)
+    inside = shapely.contains_xy(
+        tree.geometries[right], shapely.get_x(points)[left], shapely.get_y(points)[left]
+    )
+    return left[inside], right[inside]
 
 
 def _floor_outline(
@@ -665,8 +675,13 @@ def _describe(
 ) -> tuple[str | None, str | None, str | None, str | None]:
     """Number, name, use and subtype from a room's labels, the layer name filling gaps."""
     ordered = texts if len(texts) < 2 else sorted(texts, key=lambda t: -t.label.height)
-    number = next((t.parsed.number for t in ordered if t.parsed.number), None)
-    named = next((t.parsed for t in ordered if t.parsed.name), None)
+    number: str | None = None
+    named: ParsedLabel | None = None
+    for t in ordered:  # the first (tallest) label saying each
+        if number is None and t.parsed.number:
+            number = t.parsed.number
+        if named is None and t.parsed.name:
+            named = t.parsed
     name = named.name if named else None
     use = named.use if named else None
     subtype = named.subtype if named else None
