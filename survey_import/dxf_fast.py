@@ -64,13 +64,22 @@ def _compile(dxftype: str, codes: tuple[int, ...]) -> Plan | None:
     chunks: list[int] = []
     tail = -1
     converted: list[tuple[int, bool]] = []  # (offset, is integer) of every value _parse converts
+    groups: list[tuple[int, int]] = []  # (offset of "102 {...", offset of the next 102)
     count = len(codes)
     i = 1
     while i < count:
         code = codes[i]
         i += 1
-        if code in (101, 102) or code == 210:
-            return None  # embedded object, application data, extrusion: the light path
+        if code == 102:  # application data (reactors, extension dictionary): skipped whole
+            try:
+                close = codes.index(102, i)
+            except ValueError:
+                return None
+            groups.append((i - 1, close))
+            i = close + 1
+            continue
+        if code in (101, 210):
+            return None  # embedded object, extrusion: the light path
         if code >= 1000:
             break
         if polyline and code in (10, 20, 42, 40, 41, 91):
@@ -125,7 +134,7 @@ def _compile(dxftype: str, codes: tuple[int, ...]) -> Plan | None:
     used.update(i for p in points.values() for i in p)
     used.update(i for vertex in vertices for i in vertex)
     checks = [(off, is_int) for off, is_int in converted if off not in used]
-    return _generate(dxftype, common, scalars, points, vertices, chunks, tail, checks)
+    return _generate(dxftype, common, scalars, points, vertices, chunks, tail, checks, groups)
 
 
 def _generate(
@@ -137,12 +146,19 @@ def _generate(
     chunks: list[int],
     tail: int,
     checks: list[tuple[int, bool]],
+    groups: list[tuple[int, int]],
 ) -> Plan | None:
     """Python source for one layout: every offset a constant, so reading an entity is a few
     indexing and float() calls. The sink method gets the values the light entity holds."""
     ih = common[1]
     # int() alone: a value only dxf_lite's int(float()) reads falls back to the light path
     body = [f"{'int' if is_int else 'float'}(v[a + {off}])" for off, is_int in checks]
+    # an application data group is "102 {NAME" ... "102 }" (dxf_lite skips it the same way);
+    # any other use of 102 reads the light way
+    body += [
+        f"if not (v[a + {o}].startswith('{{') and v[a + {c}].startswith('}}')): return False"
+        for o, c in groups
+    ]
 
     def raw(name: str, default: str) -> str:
         found = scalars.get(name)

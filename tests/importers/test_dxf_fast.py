@@ -64,7 +64,9 @@ def test_lwpolylines_with_bulges_widths_and_elevation(
     msp.add_lwpolyline(
         [(0, 0, 10, 20, 0.1), (50, 0, 5, 5, 0), (50, 50, 0, 0, -1.0)], format="xyseb"
     )
-    msp.add_lwpolyline([(9, 9), (19, 9), (19, 19), (9, 19), (9, 9)])  # closed by coordinates
+    ring = msp.add_lwpolyline([(9, 9), (19, 9), (19, 19), (9, 19), (9, 9)])  # closed by coords
+    ring.set_reactors([msp[0].dxf.handle])  # 102 {ACAD_REACTORS ... 102 }
+    ring.new_extension_dict()  # 102 {ACAD_XDICTIONARY ... 102 }
     msp.add_lwpolyline([(5, 5)])  # a single vertex: nothing
     msp.add_lwpolyline([(0, 0), (1, 1)], dxfattribs={"invisible": 1})
     path = tmp_path / "polylines.dxf"
@@ -73,6 +75,7 @@ def test_lwpolylines_with_bulges_widths_and_elevation(
     drawing = _assert_same(path, monkeypatch)
 
     assert "LWPOLYLINE" in _fast_types()
+    assert all(plan is not None for (kind, _), plan in dxf_fast._plans.items() if kind != "ENDSEC")
     room = drawing.outlines[0]
     assert room.layer == "房间" and room.closed_flag
     assert [v[2] for v in room.vertices] == [0.25, 0.0, -0.5, 0.0]
