@@ -81,8 +81,9 @@ __all__ = [
 
 STREAM_THRESHOLD_BYTES = 4 * 1024 * 1024
 """ASCII files at least this big are streamed: ezdxf holds a whole document at ~16x its size and
-builds it at ~0.7 MB/s; streaming with light entities (``dxf_lite``) reads ~3x faster in bounded
-memory. Smaller files keep the whole-document path with ezdxf's audit and recover mode."""
+builds it at ~0.7 MB/s; streaming (``dxf_stream``, with ``dxf_fast`` plans and ``dxf_lite``
+entities) reads ~6x faster in bounded memory. Smaller files keep the whole-document path with
+ezdxf's audit and recover mode."""
 MAX_BLOCK_DEPTH = 32
 MAX_VIRTUAL_ENTITIES = 2_000_000
 """Entities produced by block expansion before the reader stops expanding (fuzzer-style bombs)."""

@@ -4,7 +4,9 @@ ezdxf keeps every entity of a document in memory (about 16x the file size; a 200
 needs ~5 GB, ezdxf issue 19). Rooms only need the model-space entities one at a time plus the
 block definitions INSERTs refer to. So the file is split: everything except the ENTITIES section
 (header, tables, blocks, objects: small) is loaded as a normal ezdxf document, and the ENTITIES
-section is read tag by tag, one entity at a time, and dropped once converted to primitives.
+section is read in 1 MB chunks of group codes and values, one entity at a time, and dropped once
+converted to primitives. Entities whose tag layout ``dxf_fast`` has a plan for go straight to the
+extractor; the others become light (``dxf_lite``) or ezdxf entities as before.
 """
 
 from __future__ import annotations
