@@ -25,7 +25,7 @@ def test_map_page_loads_leaflet_locally_and_fetches_layers(client):
     html = response.get_data(as_text=True)
     assert '<html lang="zh-CN">' in html
     assert "办公用房一张图" in html
-    assert '<script src="/static/vendor/leaflet/leaflet.js">' in html
+    assert re.search(r'<script src="/static/vendor/leaflet/leaflet\.js\?v=[0-9a-f]{12}">', html)
     config = page_config(html)
     assert config["compounds_url"] == "/api/layers/compounds"
     assert config["buildings_url"] == "/api/layers/buildings"
