@@ -36,12 +36,13 @@ COMPRESSIBLE = frozenset(
         "image/svg+xml",
         "text/css",
         "text/csv",
-        "text/html",
         "text/javascript",
         "text/plain",
     }
 )
-"""Media types worth compressing (images other than SVG, tiles, Excel and PDF already are)."""
+"""Media types worth compressing (images other than SVG, tiles, Excel and PDF already are).
+Not HTML: a page holds the session's CSRF token beside text the user typed (a search), which
+compressed over HTTPS leaks the token byte by byte (BREACH); pages are small anyway."""
 
 MIN_COMPRESSED_BYTES = 1024
 """Below this a gzip header and a CPU round cost more than the bytes saved."""

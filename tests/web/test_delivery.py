@@ -71,3 +71,11 @@ def test_every_response_says_how_long_the_server_took(app: Flask, city: City):
     for url in (f"/api/floors/{city.floor_1f_id}/rooms", "/static/css/app.css", "/nowhere"):
         timing = client.get(url).headers["Server-Timing"]
         assert re.fullmatch(r"app;dur=\d+\.\d", timing), (url, timing)
+
+
+def test_pages_are_not_compressed(app: Flask):
+    """A page holds the CSRF token beside the search text the user typed (BREACH)."""
+    client = logged_in(app, "lixia")
+    page = client.get("/search?q=abc", headers=GZIP)
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert "Content-Encoding" not in page.headers and 'name="csrf-token"' in page.text
