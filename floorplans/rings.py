@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from itertools import chain
 
 import numpy as np
 import shapely
@@ -126,8 +127,11 @@ def prepare_rings(rings: Sequence[ClosedRing | None], tol: RingTolerances) -> li
                 owners.append(index)
     prepared: list[Prepared | None] = [None] * len(rings)
     if coords:
-        flat = np.array([p for points in coords for p in points], dtype=float) * factor
-        which = np.repeat(np.arange(len(coords)), [len(points) for points in coords])
+        sizes = [len(points) for points in coords]
+        # Densified points are (x, y) pairs: read as a flat run of floats, then paired again.
+        numbers = chain.from_iterable(chain.from_iterable(coords))
+        flat = np.fromiter(numbers, dtype=float, count=2 * sum(sizes)).reshape(-1, 2) * factor
+        which = np.repeat(np.arange(len(coords)), sizes)
         polygons = shapely.polygons(shapely.linearrings(flat, indices=which))
         areas = shapely.area(polygons).tolist()
         valid = shapely.is_valid(polygons).tolist()
