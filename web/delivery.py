@@ -21,6 +21,7 @@ from flask import Response
 from flask import current_app
 from flask import g
 from flask import request
+from flask import session
 
 from web.assets import NODE_MODULES
 from web.assets import ONE_YEAR
@@ -101,13 +102,28 @@ def _start_clock() -> None:
 
 
 def _cache_versioned(response: Response) -> Response:
-    """A year, immutable, when the URL carries the file's current version."""
-    if response.status_code not in (200, 304) or "v" not in request.args:
+    """A year, immutable, when the URL carries the file's current version. Kept out of shared
+    caches (``private``) whenever the response will refresh the session cookie: a proxy must
+    never hand one user's cookie to another."""
+    if request.endpoint not in ("static", "vendor.vendor") or response.status_code not in (
+        200,
+        304,
+    ):
         return response
     path = _asset_path(request.endpoint, request.view_args or {})
-    if path is not None and request.args["v"] == file_version(path):
+    versioned = path is not None and request.args.get("v") == file_version(path)
+    if versioned:
         response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
+    if response.cache_control.public and _sets_session_cookie():
+        response.cache_control.public = False
+        response.cache_control.private = True
     return response
+
+
+def _sets_session_cookie() -> bool:
+    """Will Flask add ``Set-Cookie`` (after these hooks run) to this response?"""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.session_interface.should_set_cookie(app, session)
 
 
 def _compress(response: Response) -> Response:

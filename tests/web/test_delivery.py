@@ -79,3 +79,19 @@ def test_pages_are_not_compressed(app: Flask):
     page = client.get("/search?q=abc", headers=GZIP)
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "Content-Encoding" not in page.headers and 'name="csrf-token"' in page.text
+
+
+def test_assets_that_refresh_the_session_cookie_stay_out_of_shared_caches(app: Flask):
+    """A proxy must not keep a response carrying a user's cookie for others."""
+    anonymous = app.test_client()
+    user = logged_in(app, "lixia")
+    url = "/static/vendor/leaflet/leaflet.js"
+    assert anonymous.get(url).headers["Cache-Control"].startswith("public")
+    response = user.get(url)
+    cache = response.headers["Cache-Control"]
+    assert ("Set-Cookie" in response.headers) == ("private" in cache) != ("public" in cache)
+    html = user.get("/").get_data(as_text=True)
+    versioned = re.search(r'src="(/static/js/common\.js\?v=[0-9a-f]{12})"', html).group(1)
+    response = user.get(versioned)
+    assert "immutable" in response.headers["Cache-Control"]
+    assert ("Set-Cookie" in response.headers) == ("private" in response.headers["Cache-Control"])
