@@ -80,6 +80,8 @@ class _Dxf:
         try:
             return self._attrs[key]
         except KeyError:
+            if key == "handle":  # as ezdxf: None when the entity has none (its linker asks)
+                return None
             raise AttributeError(key) from None
 
 
@@ -130,7 +132,7 @@ def lite_entity(pairs: list[tuple[int, str]]) -> LiteEntity | None:
         return None
     try:
         return _parse(dxftype, fields, pairs)
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, OverflowError):  # OverflowError: an integer given as 1e400
         return None
 
 

@@ -31,6 +31,7 @@ from ezdxf.lldxf.types import DXFTag
 
 from gis_app.report import ImportReport
 from survey_import.dxf_fast import plan_for
+from survey_import.dxf_lite import LiteEntity
 from survey_import.dxf_lite import lite_entity
 
 __all__ = ["load_streamed"]
@@ -160,6 +161,9 @@ def _entities(
                 linking = kind == "POLYLINE" or (
                     kind == "INSERT" and bool(entity.dxf.get("attribs_follow", 0))
                 )
+                if not isinstance(entity, LiteEntity | DXFGraphic):  # not drawable: unknown type
+                    broken += 1
+                    continue
                 if entity.dxf.get("paperspace", 0):
                     continue
                 if queued is not None:
@@ -194,7 +198,11 @@ def _load_entity(pairs: list[tuple[int, str]]) -> DXFGraphic | None:
     """An ezdxf entity from raw tags, for every type the lite reader does not cover.
 
     Raises DXFStructureError (like ezdxf's own loader) for broken coordinates."""
-    tags = list(tag_compiler(iter([DXFTag(code, value) for code, value in pairs])))
+    try:
+        tags = list(tag_compiler(iter([DXFTag(code, value) for code, value in pairs])))
+    except OverflowError:  # an integer written as 1e400: this entity only
+        LOGGER.debug("streamed entity %s skipped", pairs[0][1], exc_info=True)
+        return None
     try:
         return factory.load(ExtendedTags(tags))  # type: ignore[return-value]
     except Exception:  # noqa: BLE001 - one bad entity must not lose the drawing

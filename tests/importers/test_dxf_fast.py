@@ -234,3 +234,30 @@ def test_chunks_cut_in_awkward_places_read_the_same(
     assert small[0] == reference
     assert len(reference.outlines) == 40 + 40 + 40  # rooms, circles, desks
     assert {"LINE", "LWPOLYLINE", "TEXT", "MTEXT", "ARC", "CIRCLE", "INSERT"} <= _fast_types()
+
+
+def test_unknown_entities_and_absurd_values_skip_only_themselves(tmp_path: Path) -> None:
+    doc = ezdxf.new("R2010", units=4)
+    msp = doc.modelspace()
+    msp.add_line((0, 0), (1000, 0), dxfattribs={"layer": "墙"})
+    msp.add_lwpolyline([(0, 0), (10, 0), (10, 10)], close=True, dxfattribs={"layer": "房间"})
+    msp.add_mtext("会议室", dxfattribs={"insert": (5, 5)})
+    path = tmp_path / "odd.dxf"
+    doc.saveas(path)
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("  0\nLINE\n", "  0\nTCH_WALL\n  5\nAB\n  8\n墙\n  0\nLINE\n", 1)
+    flags = text.index(" 70\n1\n", text.index("  0\nLWPOLYLINE\n"))
+    text = text[:flags] + " 70\n1e400\n" + text[flags + 7 :]  # the polyline's flags
+    mtext = text.index("  0\nMTEXT\n")
+    handle_end = text.index("\n", text.index("  5\n", mtext) + 4) + 1
+    text = text[: text.index("  5\n", mtext)] + text[handle_end:]  # an MTEXT without handle
+    path.write_text(text, encoding="utf-8")
+    report = ImportReport()
+
+    drawing, _ = read_drawing(path, report=report, stream_threshold=0)
+
+    assert [lw.layer for lw in drawing.linework] == ["墙"]
+    assert [lb.text for lb in drawing.labels] == ["会议室"]
+    assert not drawing.outlines  # the polyline with the absurd flag value is skipped
+    skipped = [e for e in report.warnings if e.code == "DXF_ENTITY_UNREADABLE"]
+    assert skipped and skipped[0].message.startswith("2 个图元")
