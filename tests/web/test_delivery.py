@@ -8,6 +8,7 @@ import json
 import re
 
 from flask import Flask
+from sqlalchemy import event
 
 from tests.web.cityfixture import City
 from tests.web.conftest import logged_in
@@ -95,3 +96,23 @@ def test_assets_that_refresh_the_session_cookie_stay_out_of_shared_caches(app: F
     response = user.get(versioned)
     assert "immutable" in response.headers["Cache-Control"]
     assert ("Set-Cookie" in response.headers) == ("private" in response.headers["Cache-Control"])
+
+
+def test_assets_cost_no_database_round_trip(app: Flask):
+    """A page loads several scripts and styles; none of them needs the user from the database."""
+    user = logged_in(app, "lixia")
+    engine = app.extensions["gis_app.sessionmaker"].kw["bind"]
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert user.get("/static/js/floorplan.js").status_code == 200
+        assert user.get("/static/vendor/leaflet/leaflet.css").status_code == 200
+        assert statements == []
+        assert user.get("/search").status_code == 200  # a page does load the user
+        assert statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
