@@ -59,6 +59,7 @@ from survey_import.dxf_geometry import Planar
 from survey_import.dxf_geometry import circle_vertices
 from survey_import.dxf_geometry import close_by_coordinates
 from survey_import.dxf_geometry import transform_bulged
+from survey_import.dxf_lite import LiteEntity
 from survey_import.dxf_sniff import RawHeader
 from survey_import.dxf_sniff import UnreadableDrawing
 from survey_import.dxf_sniff import choose_encoding
@@ -669,6 +670,8 @@ class _Extractor:
         handle_path: tuple[str, ...],
         inherited_layer: str | None,
     ) -> None:
+        if not isinstance(entity, DXFGraphic | LiteEntity):
+            return  # a type ezdxf does not know, kept as raw tags: nothing to draw
         dxftype = entity.dxftype()
         dxf = entity.dxf
         if dxf.get("invisible", 0):
