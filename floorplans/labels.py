@@ -273,7 +273,13 @@ _NUMBER_LAST = re.compile(rf"^(.+?)[\s:：#]+(?:No\.?\s*)?({_NUMBER})$")
 _NUMBER_GLUED_LAST = re.compile(rf"^([\u4e00-\u9fff]+?)({_NUMBER})(?:室|号)?$")
 _NUMBER_BRACKETED = re.compile(rf"^(.+?)\s*[（(]\s*({_NUMBER})\s*[)）]$")
 _NUMBER_TOKEN = re.compile(_NUMBER)
-_TRAILING_AREA = re.compile(r"\s+(\d+(?:\.\d+)?)\s*(?:m2|m²|㎡)$")
+_TRAILING_AREA = re.compile(
+    r"(?:\s+|(?<=[\u4e00-\u9fff]))(?:(?:S|A|面积|使用面积|area)\s*[=:：]?\s*)?"
+    r"(\d+(?:\.\d+)?)\s*(?:m2|m²|㎡|平方米|平米|sqm|sq\.?\s*m)$",
+    re.IGNORECASE,
+)
+"""An area note after the name ("局长办公室 25.30㎡", "办公室 S=18.5m2"): kept apart, never
+mistaken for a room number."""
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _LAYER_NUMBER = re.compile(rf"(?:RM[$_-]?|ROOM[_-]?|房间[_-]?)?({_NUMBER})", re.IGNORECASE)
 
@@ -325,6 +331,10 @@ def parse_label(text: str) -> ParsedLabel:
     )
     if area:
         return ParsedLabel(raw, area_m2=float(area.group(1)))
+    area_m2: float | None = None
+    if clean[-1] in _AREA_NOTE_ENDS and (trailing_area := _TRAILING_AREA.search(clean)):
+        area_m2 = float(trailing_area.group(1))
+        clean = clean[: trailing_area.start()].strip()
     number: str | None = None
     name: str | None = clean
     # A bare number has no space but after "No" (this test spares most labels a slow pattern).
@@ -340,11 +350,6 @@ def parse_label(text: str) -> ParsedLabel:
         name, number = m.group(1).strip(), m.group(2)
     elif m := _NUMBER_GLUED_LAST.match(clean):
         name, number = m.group(1), m.group(2)
-    if name and name[-1] in "2²㎡" and (trailing_area := _TRAILING_AREA.search(name)):
-        name = name[: trailing_area.start()].strip()
-        area_m2: float | None = float(trailing_area.group(1))
-    else:
-        area_m2 = None
     use, subtype = classify_use(name) if name else (None, None)
     return ParsedLabel(raw, number, name or None, use, subtype, area_m2)
 

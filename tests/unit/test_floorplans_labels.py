@@ -63,6 +63,22 @@ def test_area_notes_are_not_room_names(text, area):
     assert (parsed.area_m2, parsed.number, parsed.name) == (area, None, None)
 
 
+@pytest.mark.parametrize(
+    ("text", "number", "name", "area"),
+    [
+        ("办公室 25.30 m2", None, "办公室", 25.3),
+        ("局长办公室25.30m²", None, "局长办公室", 25.3),
+        ("301 办公室 S=18.5m2", "301", "办公室", 18.5),
+        ("会议室 面积:45.20平方米", None, "会议室", 45.2),
+        ("Office 2.14 12.5 sqm", "2.14", "Office", 12.5),
+    ],
+)
+def test_area_after_the_name_is_kept_apart_from_number_and_name(text, number, name, area):
+    """A surveyor's area note never becomes the room number ("m2") or part of the name."""
+    parsed = parse_label(text)
+    assert (parsed.number, parsed.name, parsed.area_m2) == (number, name, area)
+
+
 def test_multiline_label_from_mtext():
     parsed = parse_label("301\n局长办公室")
     assert (parsed.number, parsed.name, parsed.subtype) == ("301", "局长办公室", "领导办公室")
