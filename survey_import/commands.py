@@ -130,37 +130,19 @@ def import_command(
 ) -> None:
     """Import the DXF drawing PATH (导入测绘 DXF 图纸)."""
     from survey_import.pipeline import SurveyOptions
-    from survey_import.pipeline import paused_gc
+    from survey_import.pipeline import result_to_contract
 
     logging.getLogger("ezdxf").setLevel(
         logging.DEBUG if LOGGER.isEnabledFor(logging.DEBUG) else logging.ERROR
     )
-    options = SurveyOptions(
-        profile=profile,
-        room_layers=room_layers,
-        label_layers=label_layers,
-        units=units,
-        encoding=encoding,
-    )
-    with paused_gc():
-        _import(ctx, path, options, dry_run, fmt, building_ref, floor_name, actor)
-
-
-def _import(
-    ctx: click.Context,
-    path: Path,
-    options: SurveyOptions,
-    dry_run: bool,
-    fmt: str,
-    building_ref: str | None,
-    floor_name: str | None,
-    actor: str | None,
-) -> None:
-    from survey_import.pipeline import result_to_contract
-
     try:
-        _check_arguments(
-            path, dry_run, options.profile, options.units, options.encoding, building_ref
+        _check_arguments(path, dry_run, profile, units, encoding, building_ref)
+        options = SurveyOptions(
+            profile=profile,
+            room_layers=room_layers,
+            label_layers=label_layers,
+            units=units,
+            encoding=encoding,
         )
         result = _analyse_with_progress(path, options, fmt)
     except _Unusable as exc:
