@@ -8,18 +8,15 @@ job in ``floorplans``.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import io
 import logging
 import math
 import sys
-import threading
 from collections import Counter
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import chain
@@ -153,18 +150,6 @@ def read_drawing(
     Raises UnreadableDrawing when the file is not a usable DXF (not a DXF, a DWG, or damaged
     beyond ezdxf's recover mode); every lesser problem goes into ``report``.
     """
-    with _fewer_collections():
-        return _read(path, encoding, units, report, progress, stream_threshold)
-
-
-def _read(
-    path: Path | str,
-    encoding: str | None,
-    units: str | None,
-    report: ImportReport,
-    progress: ProgressFn | None,
-    stream_threshold: int,
-) -> tuple[Drawing, SourceInfo]:
     path = Path(path)
     if units is not None:
         unit_factor(units)  # validates, raises ValueError for an unknown unit
@@ -214,36 +199,6 @@ def _read(
         entity_count=extractor.count_top,
     )
     return drawing, info
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Collect garbage cycles less often while primitives pile up: with the default thresholds
-    the collector walks the whole growing heap again and again (a sixth of the read's CPU).
-    Young cycles (ezdxf entities of the tag-by-tag path) are still collected, every 100,000
-    allocations, so memory stays bounded. Concurrent reads share one change."""
-    with _GC.lock:
-        if _GC.readers == 0:
-            _GC.saved = gc.get_threshold()
-            gc.set_threshold(100_000, 50, 1000)
-        _GC.readers += 1
-    try:
-        yield
-    finally:
-        with _GC.lock:
-            _GC.readers -= 1
-            if _GC.readers == 0:
-                gc.set_threshold(*_GC.saved)
-
-
-class _CollectorState:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.readers = 0
-        self.saved: tuple[int, ...] = gc.get_threshold()
-
-
-_GC = _CollectorState()
 
 
 # ----------------------------------------------------------------------------- loading
