@@ -36,8 +36,11 @@ from floorplans.labels import number_from_layer
 from floorplans.labels import parse_floor_title
 from floorplans.labels import parse_label
 from floorplans.linework import rooms_from_linework
+from floorplans.linework import segments_near
+from floorplans.linework import wall_segments
 from floorplans.model import AreaRule
 from floorplans.model import FloorPlan
+from floorplans.model import OutlineSource
 from floorplans.model import Room
 from floorplans.model import RoomLabel
 from floorplans.primitives import Drawing
@@ -212,9 +215,17 @@ def _build(
 
     groups = split_floors([n.cand.polygon for n in rooms_nodes], titles, report)
     floors: list[FloorPlan] = []
+    walls: np.ndarray | None = None
     for group in groups:
         nodes = [rooms_nodes[i] for i in group.members]
         floor_outline = _floor_outline(outlines, [n.cand.polygon for n in nodes])
+        floor_walls = None
+        if floor_outline is None and nodes:
+            if walls is None:
+                walls = wall_segments(drawing, chosen_set, tol)
+            floor_walls = (
+                walls if len(groups) == 1 else segments_near(walls, [n.cand.polygon for n in nodes])
+            )
         rooms = _rooms(nodes, report)
         points = shapely.point_on_surface(_array([r.polygon for r in rooms]))
         xs, ys = shapely.get_x(points).tolist(), shapely.get_y(points).tolist()
@@ -227,6 +238,8 @@ def _build(
             ordinal=group.ordinal,
             outline=floor_outline,
             handles_used=frozenset(h for r in rooms for h in r.handles),
+            outline_source=None if floor_outline is None else OutlineSource.DRAWN,
+            wall_segments=floor_walls,
         )
         validate_floor(plan, report)
         floors.append(plan)

@@ -20,9 +20,13 @@ import shapely
 from pyproj import CRS
 from pyproj import Transformer
 from shapely import affinity
+from shapely.geometry import MultiPolygon
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
+from floorplans.linework import outer_wall_outline
+from floorplans.model import FloorPlan
+from floorplans.model import OutlineSource
 from floorplans.primitives import GeoReference
 
 __all__ = [
@@ -32,6 +36,7 @@ __all__ = [
     "cgcs2000_gk_epsg",
     "fit_affine",
     "fit_footprint",
+    "fit_outline",
     "fit_similarity",
     "from_georeference",
     "gk_epsg_from_easting",
@@ -303,6 +308,28 @@ def fit_footprint(plan_outline: BaseGeometry, footprint: BaseGeometry, crs: str)
             options.append((round(iou, 6), -round(abs(rotation), 6), t))
     iou, _, chosen = max(options, key=lambda o: (o[0], o[1]))
     return replace(chosen, iou=iou, rms_m=_mean_offset(chosen.apply(plan_outline), footprint))
+
+
+def fit_outline(plan: FloorPlan) -> tuple[Polygon | MultiPolygon, str]:
+    """The plan's shape to fit to the building footprint, and where it came from.
+
+    The drawn floor outline when there is one; else the outer wall face traced from the wall
+    line work (what the footprint shows); else, when the walls do not enclose the rooms, the
+    rooms merged (inside the walls by their thickness: a looser fit). Tracing the walls is done
+    here, on demand, because only a footprint fit needs it.
+    """
+    if plan.outline is not None:
+        return plan.outline, plan.outline_source or OutlineSource.DRAWN
+    rooms = [room.polygon for room in plan.rooms]
+    if plan.wall_segments is not None:
+        traced = outer_wall_outline(plan.wall_segments, rooms)
+        if traced is not None:
+            return traced, OutlineSource.OUTER_WALLS
+    merged = shapely.union_all(np.asarray(rooms, dtype=object))
+    if isinstance(merged, Polygon | MultiPolygon):
+        return merged, OutlineSource.ROOMS_UNION
+    parts = [p for p in shapely.get_parts(merged) if isinstance(p, Polygon)]
+    return MultiPolygon(parts), OutlineSource.ROOMS_UNION
 
 
 def _principal_angle(shape: BaseGeometry) -> float:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 
+import numpy as np
 from shapely.geometry import MultiPolygon
 from shapely.geometry import Polygon
 
-__all__ = ["AreaRule", "FloorPlan", "Room", "RoomLabel"]
+__all__ = ["AreaRule", "FloorPlan", "OutlineSource", "Room", "RoomLabel"]
 
 
 class AreaRule:
@@ -23,6 +24,17 @@ class AreaRule:
     """使用面积: inner-wall polygon minus holes (columns, shafts), deductions kept apart."""
     USABLE_GROSS = "usable:polygon"
     """使用面积 of the outer ring, holes not deducted (policy switch)."""
+
+
+class OutlineSource:
+    """Where the outline a plan is fitted to the building footprint by came from."""
+
+    DRAWN = "drawn"
+    """A closed floor outline drawn around the rooms."""
+    OUTER_WALLS = "outer_walls"
+    """Traced from the wall line work: the outer wall face."""
+    ROOMS_UNION = "rooms_union"
+    """The rooms merged: sits inside the walls by their thickness."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +88,9 @@ class FloorPlan:
     outline: Polygon | MultiPolygon | None = None
     """The floor's outer outline where the drawing has one (used for validation and fitting)."""
     handles_used: frozenset[str] = field(default_factory=frozenset)
+    outline_source: str | None = None
+    """``OutlineSource.DRAWN`` when ``outline`` was drawn; None when the drawing has none."""
+    wall_segments: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """Without a drawn outline: the straight wall segments ``(n, 2, 2)`` near this floor, plan
+    metres, kept so the outer wall face can be traced when a footprint fit needs it (tracing
+    costs too much to do for every floor built)."""

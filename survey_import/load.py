@@ -26,7 +26,6 @@ from shapely.geometry import MultiPolygon
 from shapely.geometry import Point
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import unary_union
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,11 +38,13 @@ from floorplans.georef import GeoreferenceError
 from floorplans.georef import PlanTransform
 from floorplans.georef import cgcs2000_gk_epsg
 from floorplans.georef import fit_footprint
+from floorplans.georef import fit_outline
 from floorplans.georef import from_georeference
 from floorplans.georef import to_map
 from floorplans.georef import to_map_all
 from floorplans.labels import parse_floor_title
 from floorplans.model import FloorPlan
+from floorplans.model import OutlineSource
 from floorplans.model import Room as PlanRoom
 from floorplans.primitives import GeoReference
 from gis_app.models import MAP_SRID
@@ -579,6 +580,8 @@ class MapFrame:
     """How the plan reaches the map: a plan → projected-CRS transform, or none."""
 
     transform: PlanTransform | None = None
+    outline_source: str | None = None
+    """For a footprint fit: which outline of the plan was fitted (``OutlineSource``)."""
 
     def to_map(self, geom: BaseGeometry) -> BaseGeometry | None:
         return None if self.transform is None else to_map(geom, self.transform)
@@ -601,6 +604,7 @@ class MapFrame:
             "scale": t.scale,
             "rms_m": t.rms_m,
             "iou": t.iou,
+            "outline_source": self.outline_source,
             "summary": summary,
         }
 
@@ -643,23 +647,51 @@ def georeference_plan(
     try:
         crs = cgcs2000_gk_epsg(footprint_geo.centroid.x)
         footprint_gk = to_map(footprint_geo, PlanTransform.identity(MAP_CRS), crs)
-        outline = (
-            plan.outline
-            if plan.outline is not None
-            else unary_union([room.polygon for room in plan.rooms])
-        )
-        frame = MapFrame(fit_footprint(outline, footprint_gk, crs))
+        outline, source = fit_outline(plan)
+        frame = MapFrame(fit_footprint(outline, footprint_gk, crs), source)
     except GeoreferenceError as exc:
         report.warning(LoadCode.NO_GEOREF, f"无法按楼栋基底轮廓配准：{exc}；房间暂不能上图")
         return MapFrame()
     summary = frame.describe()["summary"]
+    fitted = _fitted_outline(plan, outline, source)
     if frame.transform.iou is not None and frame.transform.iou < POOR_FIT_IOU:
         report.warning(
-            LoadCode.GEOREF_POOR, f"平面与楼栋基底轮廓吻合度低（{summary}），上图位置请核对"
+            LoadCode.GEOREF_POOR,
+            f"平面与楼栋基底轮廓吻合度低（{summary}），上图位置请核对；{fitted}",
+            outline_source=source,
         )
     else:
-        report.note(LoadCode.GEOREF, f"按楼栋基底轮廓配准：{summary}")
+        report.note(
+            LoadCode.GEOREF, f"按楼栋基底轮廓配准：{summary}；{fitted}", outline_source=source
+        )
     return frame
+
+
+_OUTLINE_SOURCES = {
+    OutlineSource.DRAWN: ("图中绘制的楼层外轮廓", "the drawn floor outline"),
+    OutlineSource.OUTER_WALLS: (
+        "由墙线追踪出的外墙外皮轮廓",
+        "the outer wall face traced from the wall lines",
+    ),
+    OutlineSource.ROOMS_UNION: (
+        "各房间合并的轮廓（图中没有楼层外轮廓、墙线也未围合；比外墙小一圈墙厚）",
+        "the rooms merged: no floor outline drawn and the walls do not enclose the rooms; "
+        "smaller than the outer walls by their thickness",
+    ),
+}
+
+
+def _fitted_outline(plan: FloorPlan, outline: BaseGeometry, source: str) -> str:
+    """What was fitted to the footprint, for the surveyor (zh, then English in brackets)."""
+    zh, en = _OUTLINE_SOURCES[source]
+    text = f"与基底轮廓拟合的是{zh} (fitted: {en})"
+    if source == OutlineSource.OUTER_WALLS and outline.area > 0:
+        share = sum(room.area_m2 for room in plan.rooms) / outline.area
+        text += (
+            f"；房间面积合计为外墙轮廓面积 {outline.area:.2f} m² 的 {share:.0%} "
+            f"(rooms are {share:.0%} of the outer-wall outline)"
+        )
+    return text
 
 
 # -- matching new rooms to live rooms: ids written back into the drawing first, then overlap --
