@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 import shapely
@@ -350,29 +351,39 @@ def wall_segments(drawing: Drawing, room_layers: set[str], tol: RingTolerances) 
     closed polyline, a double-line wall). Arcs are flattened. A compact array, not shapely
     objects: the floors keep it until a footprint fit may need it.
     """
-    factor = tol.factor
-    sagitta = tol.sagitta_m / factor
-    coords: list[tuple[float, float]] = []
-    starts: list[int] = []
+    wall_layer: dict[str, bool] = {}
 
-    def add(vertices: Sequence[Vertex], closed: bool) -> None:
-        starts.append(len(coords))
-        coords.extend(_flattened(vertices, closed, sagitta))
+    def is_wall(layer: str) -> bool:
+        if layer not in wall_layer:
+            wall_layer[layer] = not _NOT_WALL_LAYER.search(layer)
+        return wall_layer[layer]
 
-    for item in drawing.linework:
-        if item.layer in room_layers or not _NOT_WALL_LAYER.search(item.layer):
-            add(item.vertices, False)
-    for outline in drawing.outlines:
-        if outline.layer not in room_layers and not _NOT_WALL_LAYER.search(outline.layer):
-            add(outline.vertices, True)
-    if len(coords) < 2:
+    lines = [w.vertices for w in drawing.linework if w.layer in room_layers or is_wall(w.layer)]
+    rings = [
+        o.vertices for o in drawing.outlines if o.layer not in room_layers and is_wall(o.layer)
+    ]
+    items = lines + rings
+    sizes = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+    if sizes.sum() < 2:
         return np.empty((0, 2, 2))
-    points = np.asarray(coords, dtype=float) * factor
-    joins = np.ones(len(points) - 1, dtype=bool)  # point i joins point i + 1
-    breaks = np.asarray(starts[1:], dtype=int) - 1
-    joins[breaks[breaks >= 0]] = False
-    segments = np.stack([points[:-1][joins], points[1:][joins]], axis=1)
-    return segments[np.any(segments[:, 0] != segments[:, 1], axis=1)]
+    vertices = np.array(list(chain.from_iterable(items)), dtype=float).reshape(-1, 3)
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    item = np.repeat(np.arange(len(items)), sizes)
+    # Each vertex to the next of its polyline, and a ring's last vertex back to its first.
+    start = np.flatnonzero(item[:-1] == item[1:])
+    end = start + 1
+    ring_ids = np.arange(len(lines), len(items))[sizes[len(lines) :] > 1]
+    start = np.concatenate([start, first[ring_ids] + sizes[ring_ids] - 1])
+    end = np.concatenate([end, first[ring_ids]])
+    straight = vertices[start, 2] == 0
+    segments = [np.stack([vertices[start[straight], :2], vertices[end[straight], :2]], axis=1)]
+    sagitta = tol.sagitta_m / tol.factor
+    for a, b in zip(start[~straight].tolist(), end[~straight].tolist(), strict=True):
+        (x1, y1, bulge), (x2, y2) = vertices[a], vertices[b, :2]
+        points = [(x1, y1), *arc_points(x1, y1, x2, y2, bulge, sagitta), (x2, y2)]
+        segments.append(np.stack([points[:-1], points[1:]], axis=1))
+    out = np.concatenate(segments) * tol.factor
+    return out[np.any(out[:, 0] != out[:, 1], axis=1)]
 
 
 def segments_near(segments: np.ndarray, rooms: Sequence[Polygon | MultiPolygon]) -> np.ndarray:
