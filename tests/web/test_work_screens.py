@@ -14,6 +14,7 @@ from gis_app.search import initials
 from tests.web.cityfixture import City
 from tests.web.conftest import logged_in
 from tests.web.conftest import post_form
+from tests.web.htmltools import csrf_token
 
 
 def survey_dxf(rooms: list[tuple[str, tuple[float, float, float, float]]], *, mm: bool) -> bytes:
@@ -175,3 +176,40 @@ def test_admin_adds_and_disables_a_user(app: Flask):
     assert ok.status_code == 302
     assert "newbie" in admin.get("/admin/users").get_data(as_text=True)
     assert post_form(admin, "/admin/users/newbie/disable").status_code == 302
+
+
+def test_control_point_preview_draws_the_traced_outer_wall(app: Flask, city: City):
+    """The georeference preview shows the outline a surveyor checks against the map: the outer
+    wall face traced from the wall lines (0.2 m outside the rooms), not the rooms merged."""
+    doc = ezdxf.read(io.StringIO(survey_dxf(THIRD_FLOOR, mm=False).decode("utf-8")))
+    msp = doc.modelspace()
+    corners = [(-0.2, -0.2), (14.2, -0.2), (14.2, 4.2), (-0.2, 4.2)]
+    for start, end in zip(corners, corners[1:] + corners[:1], strict=True):
+        msp.add_line(start, end, dxfattribs={"layer": "WALL"})
+    stream = io.StringIO()
+    doc.write(stream)
+    surveyor = logged_in(app, "surveyor")
+    response = post_form(
+        surveyor,
+        "/survey/uploads",
+        {
+            "building_id": str(city.building_id),
+            "floor": "3F",
+            "drawing": (io.BytesIO(stream.getvalue().encode("utf-8")), "3F-walls.dxf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    upload_url = response.headers["Location"].split("?")[0]
+    page = surveyor.get(upload_url + "?floor=3F&units=m").get_data(as_text=True)
+    points = [[0, 0, 117.0, 36.65], [14, 0, 117.00015, 36.65]]
+    fitted = surveyor.post(
+        upload_url + "/georef",
+        json={"points": points, "options": {"floor": "3F", "units": "m"}},
+        headers={"X-CSRF-Token": csrf_token(page)},
+    )
+    assert fitted.status_code == 200, fitted.get_data(as_text=True)
+    body = fitted.get_json()
+    assert body["outline_source"] == "outer_walls"
+    ring = body["outline"]["coordinates"][0]
+    assert len(ring) == 5  # the wall rectangle, not three rooms merged with their seams

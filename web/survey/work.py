@@ -20,7 +20,6 @@ from typing import Any
 from geoalchemy2.shape import to_shape
 from shapely.geometry import Point
 from shapely.geometry import mapping
-from shapely.ops import unary_union
 from sqlalchemy.orm import Session
 
 from floorplans.georef import MAP_CRS
@@ -28,6 +27,7 @@ from floorplans.georef import GeoreferenceError
 from floorplans.georef import PlanTransform
 from floorplans.georef import cgcs2000_gk_epsg
 from floorplans.georef import fit_affine
+from floorplans.georef import fit_outline
 from floorplans.georef import fit_similarity
 from floorplans.georef import to_map
 from floorplans.model import Room as PlanRoom
@@ -276,8 +276,7 @@ def control_transform(raw: str | None, method: str = "auto") -> PlanTransform | 
 
 
 def describe_fit(transform: PlanTransform, result: SurveyResult, floor_index: int) -> dict:
-    floor = result.floors[floor_index]
-    shape = floor.outline or unary_union([r.polygon for r in floor.rooms])
+    shape, source = fit_outline(result.floors[floor_index])
     return {
         "method": transform.method,
         "crs": transform.crs,
@@ -286,6 +285,7 @@ def describe_fit(transform: PlanTransform, result: SurveyResult, floor_index: in
         "scale": transform.scale,
         "rotation_deg": transform.rotation_deg,
         "outline": mapping(to_map(shape, transform)),
+        "outline_source": str(source),
     }
 
 
