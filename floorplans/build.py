@@ -9,14 +9,11 @@ several floors, and validates the result. Everything it decides or doubts goes i
 from __future__ import annotations
 
 import fnmatch
-import gc
 import logging
 import re
 from collections import Counter
 from collections import defaultdict
-from collections.abc import Iterator
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -119,26 +116,7 @@ def build_floor_plans(
     chosen. Returns one :class:`FloorPlan` per floor found; an empty drawing gives one empty
     floor and a ``NO_ROOMS`` warning.
     """
-    with _collector_paused():
-        return _build(drawing, room_layers, label_layers, report)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while building.
-
-    The builder makes a score of small objects per room and frees few, so the collector would
-    run over and over, each full pass walking every primitive of the drawing (hundreds of
-    thousands of tuples): that cost more than the building itself. Nothing here forms cycles
-    that need collecting early; the previous state is restored.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    return _build(drawing, room_layers, label_layers, report)
 
 
 def _build(

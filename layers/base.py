@@ -87,9 +87,6 @@ class BBox:
     maxx: float
     maxy: float
 
-    def as_list(self) -> list[float]:
-        return [self.minx, self.miny, self.maxx, self.maxy]
-
 
 def parse_bbox(raw: str | None) -> BBox | None:
     """``"minx,miny,maxx,maxy"`` -> :class:`BBox`; ``None``/empty -> ``None``.

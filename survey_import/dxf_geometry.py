@@ -9,7 +9,6 @@ then, they are flattened finely (1 degree steps, relative area error below 1e-4)
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from collections.abc import Sequence
 
 from ezdxf.math import Matrix44
@@ -143,14 +142,3 @@ def close_by_coordinates(
     if math.hypot(xn - x0, yn - y0) > tolerance:
         return None
     return tuple(vertices[:-1])
-
-
-def bbox_of(points: Iterable[tuple[float, ...]]) -> tuple[float, float, float, float] | None:
-    xs: list[float] = []
-    ys: list[float] = []
-    for p in points:
-        xs.append(p[0])
-        ys.append(p[1])
-    if not xs:
-        return None
-    return (min(xs), min(ys), max(xs), max(ys))
