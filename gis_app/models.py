@@ -82,12 +82,12 @@ def _one_of(column: str, values: Any) -> str:
     return f"{column} IN ({quoted})"
 
 
-def _map_polygon() -> Geometry:
-    return Geometry("MULTIPOLYGON", srid=MAP_SRID, spatial_index=True)
+def _map_polygon(*, spatial_index: bool = True) -> Geometry:
+    return Geometry("MULTIPOLYGON", srid=MAP_SRID, spatial_index=spatial_index)
 
 
-def _plan_polygon() -> Geometry:
-    return Geometry("MULTIPOLYGON", srid=PLAN_SRID, spatial_index=True)
+def _plan_polygon(*, spatial_index: bool = True) -> Geometry:
+    return Geometry("MULTIPOLYGON", srid=PLAN_SRID, spatial_index=spatial_index)
 
 
 class TimestampMixin:
@@ -430,8 +430,9 @@ class SurveyRoom(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     use_category: Mapped[str | None] = mapped_column(String(10))
     use_subtype: Mapped[str | None] = mapped_column(String(20))
-    plan_geom: Mapped[WKBElement | None] = mapped_column(_plan_polygon())
-    map_geom: Mapped[WKBElement | None] = mapped_column(_map_polygon())
+    # read back by batch only, never searched by place: no spatial index (migration 0005)
+    plan_geom: Mapped[WKBElement | None] = mapped_column(_plan_polygon(spatial_index=False))
+    map_geom: Mapped[WKBElement | None] = mapped_column(_map_polygon(spatial_index=False))
     usable_area_m2: Mapped[float | None] = mapped_column(Float)
     area_rule: Mapped[str | None] = mapped_column(String(40))
     deductions_m2: Mapped[float] = mapped_column(Float, default=0.0)

@@ -135,3 +135,17 @@ def test_migrations_go_down_and_up_again(pg_cluster, template_db):
     finally:
         engine.dispose()
         pg_cluster.drop_database("gis_roundtrip")
+
+
+def test_live_rooms_have_spatial_indexes_and_draft_rooms_none(db_session):
+    """Live rooms are searched by place (map, tiles); draft rooms are read by batch only, and a
+    GiST index on them would only slow down every import (migration 0005)."""
+    rows = db_session.execute(
+        text(
+            "SELECT tablename, indexname FROM pg_indexes "
+            "WHERE tablename IN ('room', 'survey_room') AND indexdef LIKE '%USING gist%'"
+        )
+    ).all()
+    gist = {(r.tablename, r.indexname) for r in rows}
+    assert ("room", "idx_room_map_geom") in gist
+    assert not {name for table, name in gist if table == "survey_room"}
