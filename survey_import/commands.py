@@ -28,6 +28,7 @@ from survey_import.profiles import available_profiles
 from survey_import.profiles import load_profile
 
 if TYPE_CHECKING:
+    from gis_app.config import Settings
     from survey_import.pipeline import SurveyOptions
     from survey_import.pipeline import SurveyResult
 
@@ -47,6 +48,9 @@ class _Unusable(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+    def __reduce__(self) -> tuple[type[_Unusable], tuple[str, str]]:
+        return type(self), (self.code, self.message)  # it crosses from the analysis child
 
 
 REVIEW_COMMANDS = {
@@ -135,6 +139,8 @@ def import_command(
     logging.getLogger("ezdxf").setLevel(
         logging.DEBUG if LOGGER.isEnabledFor(logging.DEBUG) else logging.ERROR
     )
+    settings = ctx.obj
+    database_failure: Exception | None = None
     try:
         _check_arguments(path, dry_run, profile, units, encoding, building_ref)
         options = SurveyOptions(
@@ -144,7 +150,14 @@ def import_command(
             units=units,
             encoding=encoding,
         )
-        result = _analyse_with_progress(path, options, fmt)
+        if dry_run:
+            result = _analyse_with_progress(path, options, fmt)
+        else:
+            if settings is None:
+                from gis_app.config import Settings
+
+                settings = Settings.from_env()
+            result, database_failure = _analyse_while_opening_database(path, options, fmt, settings)
     except _Unusable as exc:
         _fail_unusable(fmt, exc.code, exc.message)
         return
@@ -165,8 +178,10 @@ def import_command(
             ctx.exit(EXIT_DRAWING_ERRORS)
         return
 
+    if database_failure is not None:
+        raise database_failure
     try:
-        outcome = _load(ctx, result, building_ref, floor_name, path, actor)
+        outcome = _load(settings, result, building_ref, floor_name, path, actor)
     except _Unusable as exc:
         _fail_unusable(fmt, exc.code, exc.message)
         return
@@ -234,6 +249,47 @@ def _analyse_with_progress(path: Path, options: SurveyOptions, fmt: str) -> Surv
         raise _Unusable("INTERRUPTED", "已中断 (interrupted)") from None
 
 
+def _analyse_while_opening_database(
+    path: Path, options: SurveyOptions, fmt: str, settings: Settings
+) -> tuple[SurveyResult, Exception | None]:
+    """Analyse the drawing in a forked child while this process opens the database.
+
+    The database side (SQLAlchemy, GeoAlchemy2, the models, pyproj, the connection and schema
+    check, perhaps starting the private cluster) takes about a second and the drawing none of
+    it, so on two cores the two overlap (see :mod:`survey_import.handoff`). A failure to open
+    the database is returned, to be raised where loading would have met it: a drawing with
+    errors still gets its report and exit 1 first, as without the overlap.
+    """
+    from survey_import.handoff import AnalysisChild
+    from survey_import.handoff import ChildFailed
+
+    try:
+        with AnalysisChild.start(lambda: _analyse_with_progress(path, options, fmt)) as child:
+            database_failure = _open_database(settings)
+            return child.result(), database_failure
+    except KeyboardInterrupt:
+        raise _Unusable("INTERRUPTED", "已中断 (interrupted)") from None
+    except ChildFailed as exc:
+        if exc.killed:
+            raise _Unusable("OUT_OF_MEMORY", f"{path.name}: {exc}") from exc
+        raise _Unusable("INTERNAL_ERROR", f"{path.name}: {exc}") from exc
+
+
+def _open_database(settings: Settings) -> Exception | None:
+    """Import the database side of the load and open the database; the failure, if any."""
+    try:
+        from sqlalchemy.orm import configure_mappers
+
+        from gis_app.db import open_database
+        from survey_import import load  # noqa: F401 - imported now, while the child reads
+
+        open_database(settings)
+        configure_mappers()
+    except Exception as exc:  # noqa: BLE001 - raised again where the load would meet it
+        return exc
+    return None
+
+
 def _analyse(path: Path, options: SurveyOptions) -> SurveyResult:
     from survey_import.dxf_sniff import UnreadableDrawing
     from survey_import.pipeline import analyse_survey
@@ -271,7 +327,7 @@ def _fail_unusable(fmt: str, code: str, message: str) -> None:
 
 
 def _load(
-    ctx: click.Context,
+    settings: Settings,
     result: SurveyResult,
     building_ref: str | None,
     floor_name: str | None,
@@ -284,11 +340,6 @@ def _load(
     from survey_import.load import load_survey
     from survey_import.load import resolve_building
 
-    settings = ctx.obj
-    if settings is None:
-        from gis_app.config import Settings
-
-        settings = Settings.from_env()
     assert building_ref is not None  # checked by _check_arguments
     try:
         with session_scope(settings) as session:

@@ -3,6 +3,9 @@ and a failure in the middle of a load or a go-live leaves every table as it was.
 
 from __future__ import annotations
 
+import dataclasses
+import os
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine
@@ -11,6 +14,7 @@ from sqlalchemy import text
 from gis_app.cli import root
 from gis_app.db import session_scope
 from survey_import import load as load_module
+from survey_import import pipeline as pipeline_module
 from survey_import import review as review_module
 from survey_import.review import confirm_batch
 from tests.importers.survey_helpers import SECOND_SURVEY
@@ -178,3 +182,61 @@ def test_a_file_that_is_not_a_dxf_changes_nothing(settings, tmp_path):
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert _counts(settings.database_url) == before
+
+
+DATABASE_DOWN = "postgresql+psycopg://nobody@127.0.0.1:1/nothing"
+"""Nothing listens on port 1: connecting fails at once."""
+
+
+def _build_in(record, *, error: str | None = None):  # noqa: ANN001, ANN202
+    """``build_floor_plans`` that notes the process it runs in (and may report an error)."""
+    real = pipeline_module.build_floor_plans
+
+    def build(drawing, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        floors = real(drawing, **kwargs)
+        record.write_text(str(os.getpid()))
+        if error:
+            kwargs["report"].error("TEST_ERROR", error)
+        return floors
+
+    return build
+
+
+def test_a_database_import_reads_the_drawing_in_a_child_process(
+    settings, database_url, tmp_path, monkeypatch
+):
+    """The drawing is analysed in a forked child while the command opens the database; what
+    arrives is stored as if read in-process. A dry run has no database to wait for: no child."""
+    building = str(_building_id(settings))
+    record = tmp_path / "pid"
+    monkeypatch.setattr(pipeline_module, "build_floor_plans", _build_in(record))
+    plan = write_plan(tmp_path / "3f.dxf")
+    result = _run(settings, "import", str(plan), "--building", building, "--floor", "3F")
+    assert result.exit_code == 0, result.output
+    assert int(record.read_text()) != os.getpid()
+    assert _counts(database_url)["survey_room"] == 4
+
+    dry = _run(settings, "import", str(plan), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert int(record.read_text()) == os.getpid()
+
+
+def test_drawing_errors_are_reported_before_a_database_that_is_down(
+    settings, tmp_path, monkeypatch
+):
+    """Exit 1 with the report, as when the drawing was read first and the database opened after."""
+    record = tmp_path / "pid"
+    monkeypatch.setattr(pipeline_module, "build_floor_plans", _build_in(record, error="墙线自相交"))
+    down = dataclasses.replace(settings, database_url=DATABASE_DOWN)
+    plan = write_plan(tmp_path / "3f.dxf")
+    result = _run(down, "import", str(plan), "--building", "1", "--floor", "3F")
+    assert result.exit_code == 1, result.output
+    assert "墙线自相交" in result.output and "未写入数据库" in result.output
+
+
+def test_a_database_that_is_down_is_one_line_and_exit_2(settings, tmp_path):
+    down = dataclasses.replace(settings, database_url=DATABASE_DOWN)
+    plan = write_plan(tmp_path / "3f.dxf")
+    result = _run(down, "import", str(plan), "--building", "1", "--floor", "3F")
+    assert result.exit_code == 2, result.output
+    assert "cannot connect" in result.output and "Traceback" not in result.output
