@@ -8,7 +8,9 @@ input) end in one clear line on stderr and a non-zero exit code, never a traceba
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from typing import NoReturn
 
 import click
 
@@ -452,19 +454,41 @@ def _demo_logins(settings: Settings) -> list[str]:
     return ["demo logins (role, user, password):", *logins.read_text(encoding="utf-8").splitlines()]
 
 
-def main() -> None:
+def main() -> NoReturn:
     """Console-script entry point: a last guard so no command ever ends in a traceback."""
     try:
         root.main(prog_name="gis-app", standalone_mode=True)
-    except SystemExit:
-        raise
+    except SystemExit as exc:
+        _leave(exc.code)
     except KeyboardInterrupt:
         click.echo("gis-app: interrupted", err=True)
-        sys.exit(130)
+        _leave(130)
     except Exception as exc:  # noqa: BLE001 - the user gets one line; the log has the rest
         LOGGER.debug("unexpected failure", exc_info=True)
         click.echo(f"gis-app: internal error: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(70)
+        _leave(70)
+    _leave(0)
+
+
+def _leave(code: int | str | None) -> NoReturn:
+    """End the process once the command is done, without the interpreter's teardown.
+
+    Tearing down SQLAlchemy, GeoAlchemy2, ezdxf, pyproj and shapely module by module took
+    0.4-0.5 s after a survey import had finished, time the user waited for nothing. By now the
+    command has committed or rolled back; output and log handlers are flushed here; the kernel
+    closes the files and the idle database connection (PostgreSQL takes that as a normal
+    disconnect). Nothing in the project registers ``atexit`` work that this would skip.
+    """
+    if isinstance(code, str):  # sys.exit("message"): print it as the interpreter would
+        click.echo(code, err=True)
+        code = 1
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`) or stream: nothing to save
+            pass
+    os._exit(code or 0)
 
 
 if __name__ == "__main__":

@@ -38,3 +38,31 @@ def test_the_private_cluster_commands_refuse_an_external_url():
     assert result.returncode == 2
     assert "manages only the private cluster" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_whole_output_and_the_exit_code_survive_the_quick_exit(tmp_path):
+    """The CLI ends with ``os._exit`` after flushing: a long JSON document on a pipe arrives
+    whole, and exit codes 0 and 2 arrive as the command set them."""
+    import json
+
+    import ezdxf
+
+    doc = ezdxf.new("R2010", units=4)
+    msp = doc.modelspace()
+    for i in range(600):
+        x, y = (i % 30) * 5000, (i // 30) * 5000
+        msp.add_lwpolyline([(x, y), (x + 4000, y), (x + 4000, y + 4000), (x, y + 4000)], close=True)
+        msp.add_text(f"{100 + i} 办公室", height=300).set_placement((x + 2000, y + 2000))
+    path = tmp_path / "600.dxf"
+    doc.saveas(path)
+    done = _run("survey", "import", str(path), "--dry-run", "--format", "json", env={})
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout) > 65536  # more than a pipe holds unread
+    rooms = json.loads(done.stdout)["floors"][0]["rooms"]
+    assert len(rooms) == 600 and rooms[-1]["area_m2"] == 16.0
+
+    junk = tmp_path / "junk.dxf"
+    junk.write_text("not a drawing")
+    refused = _run("survey", "import", str(junk), "--dry-run", env={})
+    assert refused.returncode == 2
+    assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
