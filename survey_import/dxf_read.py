@@ -15,11 +15,11 @@ import math
 import sys
 from collections import Counter
 from collections.abc import Callable
-from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import chain
+from operator import attrgetter
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -1176,12 +1176,17 @@ class _Extractor:
         self._grown.append(verts)
 
     def extent(self) -> tuple[float, float, float, float] | None:
-        """Bounding box of every finite vertex met, in the order met: min()/max() keep the first
-        of equal values, as the comparisons of a running box would."""
+        """Bounding box of every finite vertex met, in the order met: of equal values the first
+        is kept, as the comparisons of a running box would (only a zero can differ: -0.0)."""
         xs, ys = _finite_xy(list(chain.from_iterable(self._grown)))
-        if not xs:
+        if not len(xs):
             return None
-        return (min(xs), min(ys), max(xs), max(ys))
+        return (
+            _first_of(xs, xs.min()),
+            _first_of(ys, ys.min()),
+            _first_of(xs, xs.max()),
+            _first_of(ys, ys.max()),
+        )
 
     def ring_areas(self) -> list[float]:
         """Chord areas of closed rings (outlines and hatch outer loops), for unit plausibility."""
@@ -1192,23 +1197,30 @@ class _Extractor:
             areas.append(max(_shoelace(loop) for loop in hb.loops))
         return [a for a in areas if a > 0]
 
-    def sample_points(self) -> list[tuple[float, float]]:
-        """A bounded sample of vertex positions, for a robust extent (stray points ignored)."""
-        pts: list[tuple[float, float]] = []
-        sources: list[Iterable[Any]] = [
-            chain.from_iterable(o.vertices for o in self.outlines),
-            (v for hb in self.hatches for loop in hb.loops for v in loop),
-            chain.from_iterable(lw.vertices for lw in self.linework),
-            ((lb.x, lb.y) for lb in self.labels),
+    def sample_points(self) -> Any:
+        """A bounded sample of vertex positions, for a robust extent (stray points ignored): an
+        (n, 2) array of outline, hatch, line and label positions, in that order."""
+        import numpy as np
+
+        vertices = attrgetter("vertices")
+        sources: list[list[Any]] = [
+            list(chain.from_iterable(map(vertices, self.outlines))),
+            list(chain.from_iterable(chain.from_iterable(map(attrgetter("loops"), self.hatches)))),
+            list(chain.from_iterable(map(vertices, self.linework))),
         ]
-        total = sum(len(o.vertices) for o in self.outlines) + sum(
-            len(lw.vertices) for lw in self.linework
-        )
+        total = len(sources[0]) + len(sources[2])
         stride = max(1, total // 200_000)
-        for src in sources:
-            xs, ys = _finite_xy(list(src)[::stride])
-            pts += zip(map(float, xs), map(float, ys), strict=True)
-        return pts
+        columns = [_finite_xy(src[::stride]) for src in sources]
+        labels = self.labels[::stride]
+        columns.append(
+            _finite_columns(
+                np.fromiter(map(attrgetter("x"), labels), float, len(labels)),
+                np.fromiter(map(attrgetter("y"), labels), float, len(labels)),
+            )
+        )
+        return np.column_stack(
+            (np.concatenate([xs for xs, _ in columns]), np.concatenate([ys for _, ys in columns]))
+        )
 
     def finish(self) -> None:
         for dxftype, count in sorted(self._skipped.items()):
@@ -1234,15 +1246,32 @@ class _Extractor:
             )
 
 
-def _finite_xy(points: list[Any]) -> tuple[list[float], list[float]]:
-    """The x and the y values of the points whose x and y are both finite, in order."""
-    xs = list(map(_X, points))
-    ys = list(map(_Y, points))
-    finite = math.isfinite
-    if all(map(finite, xs)) and all(map(finite, ys)):
+def _finite_xy(points: list[Any]) -> tuple[Any, Any]:
+    """The x and the y values (float arrays) of the points whose x and y are both finite, in
+    order."""
+    import numpy as np
+
+    count = len(points)
+    return _finite_columns(
+        np.fromiter(map(_X, points), float, count), np.fromiter(map(_Y, points), float, count)
+    )
+
+
+def _finite_columns(xs: Any, ys: Any) -> tuple[Any, Any]:
+    import numpy as np
+
+    finite = np.isfinite(xs) & np.isfinite(ys)
+    if finite.all():
         return xs, ys
-    kept = [(x, y) for x, y in zip(xs, ys, strict=True) if finite(x) and finite(y)]
-    return [x for x, _ in kept], [y for _, y in kept]
+    return xs[finite], ys[finite]
+
+
+def _first_of(values: Any, value: Any) -> float:
+    """``value`` as the first element of ``values`` equal to it (min() and max() of a list keep
+    the first of equal values; for a zero that decides the sign)."""
+    if value == 0.0:
+        return float(values[(values == 0.0).argmax()])
+    return float(value)
 
 
 _X = itemgetter(0)

@@ -12,6 +12,7 @@ import math
 import statistics
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 from typing import Protocol
 
 __all__ = [
@@ -175,19 +176,22 @@ def _grid_kind(cx: float, cy: float) -> str | None:
     return None
 
 
-def _evidence(
-    rings: list[float], points: list[tuple[float, float]], text_heights: list[float]
-) -> _Evidence:
+def _evidence(rings: list[float], points: Any, text_heights: list[float]) -> _Evidence:
+    import numpy as np  # here: the CLI imports this module before anything needs numpy
+
     span = centre = None
     if len(points) >= 2:
-        xs = sorted(p[0] for p in points)
-        ys = sorted(p[1] for p in points)
-        lo = int(len(xs) * 0.01)
-        hi = max(len(xs) - 1 - lo, lo)
-        dx = xs[hi] - xs[lo]
-        dy = ys[hi] - ys[lo]
+        xy = np.asarray(points, dtype=float).reshape(-1, 2)
+        # stable, as sorted(): of equal values (0.0 and -0.0) the first stays first
+        xs = np.sort(xy[:, 0], kind="stable")
+        ys = np.sort(xy[:, 1], kind="stable")
+        count = len(xs)
+        lo = int(count * 0.01)
+        hi = max(count - 1 - lo, lo)
+        dx = float(xs[hi]) - float(xs[lo])
+        dy = float(ys[hi]) - float(ys[lo])
         span = max(dx, dy) if max(dx, dy) > 0 else None
-        centre = (xs[len(xs) // 2], ys[len(ys) // 2])
+        centre = (float(xs[count // 2]), float(ys[count // 2]))
     ring_median = statistics.median(rings) if len(rings) >= 3 else None
     text_median = statistics.median(text_heights) if len(text_heights) >= 3 else None
     grid = _grid_kind(*centre) if centre else None
@@ -212,7 +216,7 @@ def decide_units(
     declared_code: int | None,
     override: str | None,
     rings: list[float],
-    points: list[tuple[float, float]],
+    points: Any,
     text_heights: list[float],
     geodata_scale: float | None,
     report: _Report,
