@@ -384,8 +384,8 @@ def _outcome_to_dict(outcome: Any) -> dict[str, Any]:
 
 
 def _echo_text(result: SurveyResult) -> None:
-    """The dry-run text: source, then every floor's rooms, then the report (one write: a
-    click.echo per room cost ~0.1 s on a 10,000-room floor)."""
+    """What was read: the source, every floor's rooms, the report (in one write: an echo per
+    room cost ~0.1 s on a 10,000-room floor)."""
     from survey_import.pipeline import source_to_contract
 
     src = source_to_contract(result.source)
