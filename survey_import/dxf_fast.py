@@ -8,9 +8,10 @@ indexing its values, with no per-tag Python loop and no intermediate entity obje
 
 The analysis mirrors ``dxf_lite._parse`` step by step, so a plan reads exactly the values the
 light entity would hold and hands them to the extractor (the *sink*: ``fast_line``,
-``fast``). Whatever that parser would reject or that needs more than the values
-(application data groups, embedded objects, an extrusion, attributes following an INSERT, array
-inserts, a value that does not parse) gets no plan or makes the plan return False, and the
+``fast_lwpolyline`` and ``fast_insert`` for the commonest types, ``fast`` for the others).
+Whatever that parser would reject or that needs more than the values (application data groups,
+embedded objects, an extrusion, attributes following an INSERT, array inserts, a value that
+does not parse) gets no plan or makes the plan return False, and the
 caller reads that entity the old way.
 """
 
@@ -195,7 +196,7 @@ def _generate(
             f"y1 = float(v[a + {ey}])",
         ]
         body += [f"float(v[a + {iz}])" for iz in (sz, ez) if iz >= 0]
-        call = "sink.fast(T, layer, own, invisible, x0, y0, x1, y1)"
+        call = "sink.fast_line(layer, own, invisible, x0, y0, x1, y1)"
     elif dxftype == "LWPOLYLINE":
         # the vertices as transform_bulged leaves them without a transform (-0.0 bulge -> 0.0)
         verts = "".join(
@@ -206,7 +207,7 @@ def _generate(
         body += [f"verts = ({verts})", f"closed = bool({num('flags', '0')} & 1)"]
         if "elevation" in scalars:
             body.append(num("elevation", "0.0"))  # read only to fall back on a bad value
-        call = "sink.fast(T, layer, own, invisible, verts, closed)"
+        call = "sink.fast_lwpolyline(layer, own, invisible, verts, closed)"
     elif dxftype == "TEXT":
         align = point("align_point") if "align_point" in points else "None"
         body += [
@@ -247,7 +248,7 @@ def _generate(
             f"if {num('attribs_follow', '0')} or {num('column_count', '1')} > 1"
             f" or {num('row_count', '1')} > 1: return False",
         ]
-        call = "sink.fast(T, layer, own, invisible, name, insert, sx, sy, sz, rotation)"
+        call = "sink.fast_insert(layer, own, invisible, name, insert, sx, sy, sz, rotation)"
     else:
         return None
     source = "\n".join(

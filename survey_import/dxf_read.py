@@ -502,14 +502,15 @@ class _Extractor:
         self._grown: list[tuple[tuple[float, ...], ...]] = []
         self._layer_names: dict[str, str] = {}
         self._templates: dict[str, list[tuple[Any, ...]]] = {}
+        self._flat_templates: set[int] = set()
+        """ids of the templates without a step that visits an entity (no nested INSERT)"""
+        self._top_blocks: dict[str, tuple[Vec3, list[tuple[Any, ...]]] | None] = {}
+        """(base point, template) of the blocks top-level INSERTs name, by the name as written"""
         self._emit: dict[str, Callable[..., None]] = {
-            "LINE": self._emit_line,
-            "LWPOLYLINE": self._emit_lwpolyline,
             "TEXT": self._emit_text,
             "MTEXT": self._emit_mtext,
             "ARC": self._emit_arc,
             "CIRCLE": self._emit_circle,
-            "INSERT": self._emit_insert,
         }
 
     # -- walking
@@ -538,20 +539,76 @@ class _Extractor:
         except Exception as exc:  # noqa: BLE001 - one bad entity must not lose the drawing
             self._skip(dxftype, own, exc)
 
-    def _emit_line(
-        self, layer: str, handle: str, x0: float, y0: float, x1: float, y1: float
-    ) -> None:
-        verts = ((x0, y0, 0.0), (x1, y1, 0.0))
-        self._grow(verts)
-        self.layers.add(layer)
-        self.linework.append(LineWork(verts, layer, handle, ()))
+    # ``fast`` with the type's ``_emit_*`` step written in, for the commonest types (a call
+    # less per entity)
 
-    def _emit_lwpolyline(
-        self, layer: str, handle: str, verts: tuple[tuple[float, float, float], ...], closed: bool
+    def fast_line(
+        self,
+        raw_layer: str,
+        own: str | None,
+        invisible: int,
+        x0: float,
+        y0: float,
+        x1: float,
+        y1: float,
+    ) -> None:
+        self.count_top += 1
+        if invisible:
+            return
+        layer = self._layer_names.get(raw_layer) or self._clean_layer(str(raw_layer or "0"))
+        if not own:
+            self._synthetic += 1
+            own = f"~{self._synthetic}"
+        verts = ((x0, y0, 0.0), (x1, y1, 0.0))
+        self._grown.append(verts)
+        self.layers.add(layer)
+        self.linework.append(LineWork(verts, layer, own, ()))
+
+    def fast_lwpolyline(
+        self,
+        raw_layer: str,
+        own: str | None,
+        invisible: int,
+        verts: tuple[tuple[float, float, float], ...],
+        closed: bool,
     ) -> None:
         """``verts`` are as ``transform_bulged`` leaves them without a transform."""
+        self.count_top += 1
+        if invisible:
+            return
+        layer = self._layer_names.get(raw_layer) or self._clean_layer(str(raw_layer or "0"))
+        if not own:
+            self._synthetic += 1
+            own = f"~{self._synthetic}"
         if len(verts) >= 2:
-            self._add_verts(verts, closed, layer, handle, (), "LWPOLYLINE")
+            try:
+                self._add_verts(verts, closed, layer, own, (), "LWPOLYLINE")
+            except Exception as exc:  # noqa: BLE001 - as in fast
+                self._skip("LWPOLYLINE", own, exc)
+
+    def fast_insert(
+        self,
+        raw_layer: str,
+        own: str | None,
+        invisible: int,
+        name: str,
+        insert: tuple[float, float, float],
+        sx: float,
+        sy: float,
+        sz: float,
+        rotation: float,
+    ) -> None:
+        self.count_top += 1
+        if invisible:
+            return
+        layer = self._layer_names.get(raw_layer) or self._clean_layer(str(raw_layer or "0"))
+        if not own:
+            self._synthetic += 1
+            own = f"~{self._synthetic}"
+        try:
+            self._emit_insert(layer, own, name, insert, sx, sy, sz, rotation)
+        except Exception as exc:  # noqa: BLE001 - as in fast
+            self._skip("INSERT", own, exc)
 
     def _emit_text(
         self,
@@ -603,12 +660,17 @@ class _Extractor:
         rotation: float,
     ) -> None:
         """``_insert`` for a top-level INSERT without attributes or array."""
-        block = self._block(name, handle)
-        if block is None:
+        try:
+            placed = self._top_blocks[name]
+        except KeyError:
+            block = self._block(name, handle)
+            placed = self._top_blocks[name] = (
+                None if block is None else (block[0], self._template(name, block[1]))
+            )
+        if placed is None:
             return
-        base, entities = block
+        base, ops = placed
         full, planar = _insert_transform(_WCS, sx, sy, sz, rotation, insert, base)
-        ops = self._template(name, entities)
         self._expand(ops, full, planar, (name,), tuple(handle.split("/")), layer, handle)
 
     def _clean_layer(self, layer: str) -> str:
@@ -745,6 +807,8 @@ class _Extractor:
                 for child in entities
                 if not (child.dxftype() == "ATTDEF" and not child.dxf.get("flags", 0) & 2)
             ]
+            if all(op[0] != _OP_SLOW for op in ops):
+                self._flat_templates.add(id(ops))
         return ops
 
     def _expand(
@@ -759,11 +823,21 @@ class _Extractor:
     ) -> bool:
         """Place a block's template with ``full``; False when the expansion limit stopped it."""
         inherited: str | None = None
+        # Without nested visits nothing else counts while this runs: the whole budget at once.
+        counted = (
+            id(ops) in self._flat_templates and self._virtual + len(ops) <= MAX_VIRTUAL_ENTITIES
+        )
+        if counted:
+            self._virtual += len(ops)
+        grow = self._grown.append
+        add_layer = self.layers.add
+        add_linework = self.linework.append
         for op in ops:
-            self._virtual += 1
-            if self._virtual > MAX_VIRTUAL_ENTITIES:
-                self._expansion_limit(handle)
-                return False
+            if not counted:
+                self._virtual += 1
+                if self._virtual > MAX_VIRTUAL_ENTITIES:
+                    self._expansion_limit(handle)
+                    return False
             kind = op[0]
             if kind == _OP_SLOW:
                 self._visit(op[1], full, child_path, child_handles, layer)
@@ -781,9 +855,9 @@ class _Extractor:
                     p = full.transform(op[3])
                     q = full.transform(op[4])
                     verts = ((p.x, p.y, 0.0), (q.x, q.y, 0.0))
-                    self._grow(verts)
-                    self.layers.add(lay)
-                    self.linework.append(LineWork(verts, lay, h, child_path))
+                    grow(verts)
+                    add_layer(lay)
+                    add_linework(LineWork(verts, lay, h, child_path))
                     continue
                 if planar is None:
                     planar = Planar(full)
@@ -795,8 +869,10 @@ class _Extractor:
                     # transform_bulged for a similarity, with the points made once
                     sign = -1.0 if planar.flips else 1.0
                     verts = tuple(
-                        (p.x, p.y, sign * b if b else 0.0)
-                        for p, b in zip(full.transform_vertices(vectors), bulges, strict=True)
+                        [
+                            (p.x, p.y, sign * b if b else 0.0)
+                            for p, b in zip(full.transform_vertices(vectors), bulges, strict=True)
+                        ]
                     )
                     self._add_verts(verts, closed, lay, h, child_path, op[8])
                 else:
