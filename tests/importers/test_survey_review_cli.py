@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from gis_app.cli import root
 from gis_app.db import session_scope
+from survey_import import commands as commands_module
 from survey_import import load as load_module
 from survey_import import pipeline as pipeline_module
 from survey_import import review as review_module
@@ -206,7 +207,8 @@ def test_a_database_import_reads_the_drawing_in_a_child_process(
     settings, database_url, tmp_path, monkeypatch
 ):
     """The drawing is analysed in a forked child while the command opens the database; what
-    arrives is stored as if read in-process. A dry run has no database to wait for: no child."""
+    arrives is stored as if read in-process. A dry run has no database to wait for, and a huge
+    drawing's memory matters more than the second: no child for either."""
     building = str(_building_id(settings))
     record = tmp_path / "pid"
     monkeypatch.setattr(pipeline_module, "build_floor_plans", _build_in(record))
@@ -219,6 +221,14 @@ def test_a_database_import_reads_the_drawing_in_a_child_process(
     dry = _run(settings, "import", str(plan), "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert int(record.read_text()) == os.getpid()
+
+    # a drawing too big for two processes at once is read first, then stored, in-process
+    monkeypatch.setattr(commands_module, "OVERLAP_MAX_BYTES", plan.stat().st_size - 1)
+    big = write_plan(tmp_path / "big.dxf", SECOND_SURVEY)
+    stored = _run(settings, "import", str(big), "--building", building, "--floor", "3F")
+    assert stored.exit_code == 0, stored.output
+    assert int(record.read_text()) == os.getpid()
+    assert _counts(database_url)["survey_batch"] == 2
 
 
 def test_drawing_errors_are_reported_before_a_database_that_is_down(
