@@ -55,6 +55,10 @@ class GisAppGroup(click.Group):
             self.add_command(command, cmd_name)
         return command
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        summaries = {name: summary for name, (_, summary) in FEATURE_COMMANDS.items()}
+        format_lazy_commands(self, ctx, formatter, summaries)
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
@@ -273,26 +277,70 @@ def _os_user() -> str:
 # -- feature command groups (only the CLI and app.py import the feature packages) ------------
 
 FEATURE_COMMANDS = {
-    "regions": "survey_import.registry_commands:regions",
-    "footprints": "survey_import.registry_commands:footprints",
-    "roster": "survey_import.registry_commands:roster",
-    "survey": "survey_import.commands:survey",
-    "analyze": "gis_app.analysis.commands:analyze",
-    "standards": "gis_app.analysis.commands:standards",
-    "plan": "gis_app.analysis.plan_commands:plan",
-    "report": "gis_app.reports.commands:report",
-    "serve": "web.commands:serve",
+    "regions": (
+        "survey_import.registry_commands:regions",
+        "行政区划 (region tree, 12-digit statistical codes).",
+    ),
+    "footprints": (
+        "survey_import.registry_commands:footprints",
+        "院落与楼栋轮廓 (compound and building footprints).",
+    ),
+    "roster": (
+        "survey_import.registry_commands:roster",
+        "单位与人员名册, 房间使用与入驻 (agencies, people, room use, occupancy).",
+    ),
+    "survey": ("survey_import.commands:survey", "测绘图纸导入 (survey drawings: DXF floor plans)."),
+    "analyze": (
+        "gis_app.analysis.commands:analyze",
+        "Check every rule of the standard and store the findings (one analysis run).",
+    ),
+    "standards": (
+        "gis_app.analysis.commands:standards",
+        "Show and edit the office-space standards (every edit is audited).",
+    ),
+    "plan": (
+        "gis_app.analysis.plan_commands:plan",
+        "Reallocation (调剂) scenarios: idle rooms matched to who is short of space.",
+    ),
+    "report": (
+        "gis_app.reports.commands:report",
+        "Write report NAME of a region and year to an Excel (or CSV) file.",
+    ),
+    "serve": (
+        "web.commands:serve",
+        "Serve the map UI (threaded development server; put a reverse proxy in front).",
+    ),
 }
-"""Commands of the feature packages, imported only when used: a command then loads only the
-libraries it needs (a survey dry run needs no database driver, Flask or openpyxl)."""
+"""Commands of the feature packages (where each is, and the first paragraph of its help),
+imported only when used: a command then loads only the libraries it needs (a survey dry run
+needs no database driver, Flask or openpyxl), and ``gis-app --help`` none of them (2 s)."""
 
 
 def _load_feature_command(name: str) -> click.Command:
     import importlib
 
-    module_name, _, attribute = FEATURE_COMMANDS[name].partition(":")
+    module_name, _, attribute = FEATURE_COMMANDS[name][0].partition(":")
     command: click.Command = getattr(importlib.import_module(module_name), attribute)
     return command
+
+
+def format_lazy_commands(
+    group: click.Group,
+    ctx: click.Context,
+    formatter: click.HelpFormatter,
+    summaries: dict[str, str],
+) -> None:
+    """The "Commands" section of a group whose commands are loaded on first use: one not yet
+    loaded is described by a stand-in carrying its summary (``summaries``)."""
+    names = group.list_commands(ctx)
+    limit = formatter.width - 6 - max(len(name) for name in names)
+    rows = []
+    for name in names:
+        command = group.commands.get(name) or click.Command(name, help=summaries[name])
+        if not command.hidden:
+            rows.append((name, command.get_short_help_str(limit)))
+    with formatter.section("Commands"):
+        formatter.write_dl(rows)
 
 
 # -- demo ------------------------------------------------------------------------------------

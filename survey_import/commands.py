@@ -89,15 +89,9 @@ class SurveyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        names = self.list_commands(ctx)
-        limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = []
-        for name in names:
-            # an unloaded command is described by a stand-in with the same help text
-            command = self.commands.get(name) or click.Command(name, help=REVIEW_COMMANDS[name])
-            rows.append((name, command.get_short_help_str(limit)))
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
+        from gis_app.cli import format_lazy_commands  # loaded already when run as gis-app
+
+        format_lazy_commands(self, ctx, formatter, REVIEW_COMMANDS)
 
 
 @click.group("survey", cls=SurveyGroup)

@@ -15,6 +15,8 @@ import ezdxf
 import pytest
 from click.testing import CliRunner
 
+from gis_app.cli import FEATURE_COMMANDS
+from gis_app.cli import _load_feature_command
 from survey_import import review_commands
 from survey_import.commands import REVIEW_COMMANDS
 from survey_import.commands import survey
@@ -205,6 +207,20 @@ def test_a_dry_run_imports_neither_the_database_nor_the_review_side(tmp_path: Pa
 
 def test_the_listed_review_help_is_the_commands_own() -> None:
     assert {c.name: c.help for c in review_commands.REVIEW_COMMANDS} == REVIEW_COMMANDS
+
+
+def test_the_root_help_lists_every_feature_command_without_importing_one() -> None:
+    text, modules = _modules_after(["--help"])
+    for name in FEATURE_COMMANDS:
+        assert f"  {name} " in text
+    assert "测绘图纸导入" in text
+    features = {target.partition(":")[0] for target, _ in FEATURE_COMMANDS.values()}
+    assert not modules & (features | {"sqlalchemy", "ezdxf", "flask", "openpyxl"})
+
+
+def test_the_listed_feature_help_is_the_commands_own() -> None:
+    for name, (_, summary) in FEATURE_COMMANDS.items():
+        assert _load_feature_command(name).help.split("\n\n")[0] == summary, name
 
 
 def test_paused_gc_restores_the_collector_as_it_was() -> None:
