@@ -8,7 +8,7 @@ indexing its values, with no per-tag Python loop and no intermediate entity obje
 
 The analysis mirrors ``dxf_lite._parse`` step by step, so a plan reads exactly the values the
 light entity would hold and hands them to the extractor (the *sink*: ``fast_line``,
-``fast_lwpolyline`` and ``fast_insert`` for the commonest types, ``fast`` for the others).
+``fast_lwpolyline`` for the commonest types, ``fast`` for the others).
 Whatever that parser would reject or that needs more than the values (application data groups,
 embedded objects, an extrusion, attributes following an INSERT, array inserts, a value that
 does not parse) gets no plan or makes the plan return False, and the
@@ -248,7 +248,7 @@ def _generate(
             f"if {num('attribs_follow', '0')} or {num('column_count', '1')} > 1"
             f" or {num('row_count', '1')} > 1: return False",
         ]
-        call = "sink.fast_insert(layer, own, invisible, name, insert, sx, sy, sz, rotation)"
+        call = "sink.fast(T, layer, own, invisible, name, insert, sx, sy, sz, rotation)"
     else:
         return None
     source = "\n".join(

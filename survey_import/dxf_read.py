@@ -500,6 +500,11 @@ class _Extractor:
         self._synthetic = 0
         self._handles: Counter[str] = Counter()
         self._grown: list[tuple[tuple[float, ...], ...]] = []
+        self._unkept: list[tuple[float, ...]] = []
+        """Vertices met that no primitive keeps (the repeated end of a ring closed by its
+        coordinates): with the primitives' vertices, the same points as ``_grown``."""
+        self._every_vertex: tuple[Any, Any] | None = None
+        """(x, y) columns of every finite vertex kept or not, when ``sample_points`` took all"""
         self._layer_names: dict[str, str] = {}
         self._templates: dict[str, list[tuple[Any, ...]]] = {}
         self._flat_templates: set[int] = set()
@@ -511,6 +516,7 @@ class _Extractor:
             "MTEXT": self._emit_mtext,
             "ARC": self._emit_arc,
             "CIRCLE": self._emit_circle,
+            "INSERT": self._emit_insert,
         }
 
     # -- walking
@@ -531,9 +537,7 @@ class _Extractor:
         if invisible:
             return
         layer = self._layer_names.get(raw_layer) or self._clean_layer(str(raw_layer or "0"))
-        if not own:
-            self._synthetic += 1
-            own = f"~{self._synthetic}"
+        own = own or self._synthetic_handle()
         try:
             self._emit[dxftype](layer, own, *values)
         except Exception as exc:  # noqa: BLE001 - one bad entity must not lose the drawing
@@ -556,9 +560,7 @@ class _Extractor:
         if invisible:
             return
         layer = self._layer_names.get(raw_layer) or self._clean_layer(str(raw_layer or "0"))
-        if not own:
-            self._synthetic += 1
-            own = f"~{self._synthetic}"
+        own = own or self._synthetic_handle()
         verts = ((x0, y0, 0.0), (x1, y1, 0.0))
         self._grown.append(verts)
         self.layers.add(layer)
@@ -577,38 +579,12 @@ class _Extractor:
         if invisible:
             return
         layer = self._layer_names.get(raw_layer) or self._clean_layer(str(raw_layer or "0"))
-        if not own:
-            self._synthetic += 1
-            own = f"~{self._synthetic}"
+        own = own or self._synthetic_handle()
         if len(verts) >= 2:
             try:
                 self._add_verts(verts, closed, layer, own, (), "LWPOLYLINE")
             except Exception as exc:  # noqa: BLE001 - as in fast
                 self._skip("LWPOLYLINE", own, exc)
-
-    def fast_insert(
-        self,
-        raw_layer: str,
-        own: str | None,
-        invisible: int,
-        name: str,
-        insert: tuple[float, float, float],
-        sx: float,
-        sy: float,
-        sz: float,
-        rotation: float,
-    ) -> None:
-        self.count_top += 1
-        if invisible:
-            return
-        layer = self._layer_names.get(raw_layer) or self._clean_layer(str(raw_layer or "0"))
-        if not own:
-            self._synthetic += 1
-            own = f"~{self._synthetic}"
-        try:
-            self._emit_insert(layer, own, name, insert, sx, sy, sz, rotation)
-        except Exception as exc:  # noqa: BLE001 - as in fast
-            self._skip("INSERT", own, exc)
 
     def _emit_text(
         self,
@@ -736,11 +712,13 @@ class _Extractor:
         self._skipped_example.setdefault(dxftype, f"{handle}: {_short(exc)}")
 
     def _handle(self, entity: DXFGraphic, handle_path: tuple[str, ...]) -> str:
-        own = entity.dxf.get("handle")
-        if not own:
-            self._synthetic += 1
-            own = f"~{self._synthetic}"
+        own = entity.dxf.get("handle") or self._synthetic_handle()
         return "/".join((*handle_path, str(own)))
+
+    def _synthetic_handle(self) -> str:
+        """A handle for an entity without one, numbered in the order met."""
+        self._synthetic += 1
+        return f"~{self._synthetic}"
 
     def _insert(
         self,
@@ -933,12 +911,15 @@ class _Extractor:
         if closed:
             if len(verts) >= 2:
                 self.outlines.append(Outline(verts, layer, handle, True, source, block_path))
+            else:
+                self._unkept.extend(verts)
             return
         if len(verts) < 4:  # too short to be a ring closed by coordinates
             self.linework.append(LineWork(verts, layer, handle, block_path))
             return
         ring = close_by_coordinates(verts, self._close_tolerance(verts))
         if ring is not None:
+            self._unkept.append(verts[-1])
             self.outlines.append(Outline(ring, layer, handle, False, source, block_path))
         else:
             self.linework.append(LineWork(verts, layer, handle, block_path))
@@ -1254,15 +1235,17 @@ class _Extractor:
     def extent(self) -> tuple[float, float, float, float] | None:
         """Bounding box of every finite vertex met, in the order met: of equal values the first
         is kept, as the comparisons of a running box would (only a zero can differ: -0.0)."""
-        xs, ys = _finite_xy(list(chain.from_iterable(self._grown)))
-        if not len(xs):
-            return None
-        return (
-            _first_of(xs, xs.min()),
-            _first_of(ys, ys.min()),
-            _first_of(xs, xs.max()),
-            _first_of(ys, ys.max()),
-        )
+        if self._every_vertex is not None:
+            # the same points by kind, not in the order met: enough unless a zero's sign is
+            # open (a box edge at zero with both 0.0 and -0.0 on it)
+            xs, ys = self._every_vertex
+            box = _box(xs, ys)
+            columns = (xs, ys, xs, ys)
+            if box is None or not any(
+                v == 0.0 and _both_zeros(c) for v, c in zip(box, columns, strict=True)
+            ):
+                return box
+        return _box(*_finite_xy(list(chain.from_iterable(self._grown))))
 
     def ring_areas(self) -> list[float]:
         """Chord areas of closed rings (outlines and hatch outer loops), for unit plausibility."""
@@ -1294,9 +1277,12 @@ class _Extractor:
                 np.fromiter(map(attrgetter("y"), labels), float, len(labels)),
             )
         )
-        return np.column_stack(
-            (np.concatenate([xs for xs, _ in columns]), np.concatenate([ys for _, ys in columns]))
-        )
+        xs = np.concatenate([xs for xs, _ in columns])
+        ys = np.concatenate([ys for _, ys in columns])
+        if stride == 1:
+            unkept = _finite_xy(self._unkept)
+            self._every_vertex = (np.concatenate((xs, unkept[0])), np.concatenate((ys, unkept[1])))
+        return np.column_stack((xs, ys))
 
     def finish(self) -> None:
         for dxftype, count in sorted(self._skipped.items()):
@@ -1348,6 +1334,25 @@ def _first_of(values: Any, value: Any) -> float:
     if value == 0.0:
         return float(values[(values == 0.0).argmax()])
     return float(value)
+
+
+def _box(xs: Any, ys: Any) -> tuple[float, float, float, float] | None:
+    if not len(xs):
+        return None
+    return (
+        _first_of(xs, xs.min()),
+        _first_of(ys, ys.min()),
+        _first_of(xs, xs.max()),
+        _first_of(ys, ys.max()),
+    )
+
+
+def _both_zeros(values: Any) -> bool:
+    """True when ``values`` holds 0.0 and -0.0."""
+    import numpy as np
+
+    signs = np.signbit(values[values == 0.0])
+    return bool(signs.any() and not signs.all())
 
 
 _X = itemgetter(0)

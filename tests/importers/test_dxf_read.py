@@ -456,3 +456,29 @@ def test_profile_picks_room_layers(tmp_path: Path) -> None:
     assert result.room_layers == ("RM$", "*-RM$", "RM$-*")
     assert [r.layer for f in result.floors for r in f.rooms] == ["RM$"]
     assert "LAYERS_FROM_PROFILE" in result.report.codes()
+
+
+@pytest.mark.parametrize("threshold", [0, 1 << 40])
+@pytest.mark.parametrize("line_first", [True, False])
+def test_extent_edge_at_zero_keeps_the_sign_of_the_first_vertex_met(
+    tmp_path: Path, threshold: int, line_first: bool
+) -> None:
+    """The extent is taken by kind of primitive; a box edge at zero with 0.0 and -0.0 on it must
+    still get the sign of the vertex met first in the file (as a running box would)."""
+    doc = ezdxf.new("R2010", units=6)
+    msp = doc.modelspace()
+    ring = [(-0.0, 1.0), (4.0, 1.0), (4.0, 3.0), (-0.0, 3.0)]
+    if line_first:
+        msp.add_line((0.0, 2.0), (5.0, 2.0))
+        msp.add_lwpolyline(ring, close=True)
+    else:
+        msp.add_lwpolyline(ring, close=True)
+        msp.add_line((0.0, 2.0), (5.0, 2.0))
+    msp.add_lwpolyline([(1, 1), (3, 1), (3, 2), (1.0, 1.0 + 1e-12)])  # closed by coordinates
+    path = tmp_path / "zeros.dxf"
+    doc.saveas(path)
+
+    drawing, _ = read_drawing(path, report=ImportReport(), stream_threshold=threshold)
+
+    assert drawing.extent == (0.0, 1.0, 5.0, 3.0)
+    assert math.copysign(1.0, drawing.extent[0]) == (1.0 if line_first else -1.0)
