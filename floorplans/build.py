@@ -205,11 +205,7 @@ def _build(
                 walls if len(groups) == 1 else segments_near(walls, [n.cand.polygon for n in nodes])
             )
         rooms = _rooms(nodes, report)
-        points = shapely.point_on_surface(_array([r.polygon for r in rooms]))
-        xs, ys = shapely.get_x(points).tolist(), shapely.get_y(points).tolist()
-        keys = [_room_sort_key(room, x, y) for room, x, y in zip(rooms, xs, ys, strict=True)]
-        order = sorted(range(len(rooms)), key=keys.__getitem__)
-        rooms = [rooms[k] for k in order]
+        rooms = _sorted_rooms(rooms)
         plan = FloorPlan(
             rooms=tuple(rooms),
             name=group.name,
@@ -688,10 +684,23 @@ def _describe(
     return number, name, (str(use) if use is not None else None), subtype
 
 
-def _room_sort_key(room: Room, x: float, y: float) -> tuple:
-    """Numbered rooms in natural order, then the rest top to bottom, left to right
-    (``x``, ``y``: the room's representative point)."""
-    return (room.number is None, _natural(room.number or ""), -round(y, 1), round(x, 1))
+def _sorted_rooms(rooms: list[Room]) -> list[Room]:
+    """Numbered rooms in natural order, then the rest top to bottom, left to right (by the
+    room's representative point).
+
+    Only rooms whose number ties with another's (or that have none) need the point: the others
+    sort by number alone, and a key is compared past the number only with a tied one's.
+    """
+    keys: list[tuple] = [(room.number is None, _natural(room.number or "")) for room in rooms]
+    counts = Counter(keys)
+    tied = [k for k, key in enumerate(keys) if counts[key] > 1]
+    if tied:
+        points = shapely.point_on_surface(_array([rooms[k].polygon for k in tied]))
+        xs, ys = shapely.get_x(points).tolist(), shapely.get_y(points).tolist()
+        for k, x, y in zip(tied, xs, ys, strict=True):
+            keys[k] = (*keys[k], -round(y, 1), round(x, 1))
+    order = sorted(range(len(rooms)), key=keys.__getitem__)
+    return [rooms[k] for k in order]
 
 
 def _array(geoms: Sequence[BaseGeometry]) -> np.ndarray:
@@ -701,7 +710,11 @@ def _array(geoms: Sequence[BaseGeometry]) -> np.ndarray:
 
 
 def _natural(text: str) -> tuple:
-    return tuple([int(p) if p.isdigit() else p for p in _DIGIT_RUNS.split(text)])
+    parts = _DIGIT_RUNS.split(text)
+    if text.isascii():  # digit runs at the odd places, no digit anywhere else
+        parts[1::2] = map(int, parts[1::2])
+        return tuple(parts)
+    return tuple([int(p) if p.isdigit() else p for p in parts])
 
 
 # ---------------------------------------------------------------------------------------------
