@@ -12,6 +12,7 @@ entity with ezdxf as before, so ezdxf stays the reference for every rare case.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ezdxf.math import OCS
@@ -20,7 +21,7 @@ from ezdxf.tools.text import escape_dxf_line_endings
 from ezdxf.tools.text import fast_plain_mtext
 from ezdxf.tools.text import plain_text
 
-__all__ = ["LiteEntity", "lite_entity"]
+__all__ = ["LiteEntity", "lite_entity", "plain_mtext"]
 
 _COMMON = {5: "handle", 8: "layer", 60: "invisible", 67: "paperspace"}
 _FIELDS: dict[str, dict[int, str]] = {
@@ -117,7 +118,9 @@ class LiteEntity:
 
     def plain_text(self, split: bool = False) -> str:
         if self._type == "MTEXT":
-            return fast_plain_mtext(self.text or "", split=split)  # type: ignore[return-value]
+            if split:
+                return fast_plain_mtext(self.text or "", split=True)  # type: ignore[return-value]
+            return plain_mtext(self.text or "")
         return plain_text(self.dxf.get("text", ""))
 
     def ocs(self) -> OCS:
@@ -223,3 +226,39 @@ def _parse(dxftype: str, fields: dict[int, str], pairs: list[tuple[int, str]]) -
         text = escape_dxf_line_endings("".join(chunks))
     verts = [(p[0], p[1], p[2]) for p in points] if points is not None else None
     return LiteEntity(dxftype, attrs, verts, text)
+
+
+def plain_mtext(text: str) -> str:
+    """``fast_plain_mtext(text)`` (ezdxf), the same string, by one regular expression instead of
+    a loop over characters: labels are short, but a big survey holds thousands. Texts with
+    special characters (%%c, carets) still go through ezdxf."""
+    if "%" in text or "^" in text:
+        return fast_plain_mtext(text, split=False)  # type: ignore[return-value]
+    if "\\" not in text and "{" not in text and "}" not in text:
+        return text
+    return _MTEXT_CODE.sub(_mtext_code, text)
+
+
+# What fast_plain_mtext does after a backslash: an escaped \ { }; a one-letter command (\P a line
+# break, \N a space, the others dropped); \S...; stacked text kept; any other command dropped up
+# to its ";". Without a ";" further on, it keeps "\" and the letter (for \S after the rest of
+# the text, which it copies while looking for the ";"). A backslash at the end is dropped, and
+# so are group braces.
+_MTEXT_CODE = re.compile(
+    r"\\(?:([\\{}])|([PNLlOoKkX])|S([^;]*);|S(?=([^;]*)\Z)|[^;]*;|(.)|\Z)|[{}]", re.DOTALL
+)
+
+
+def _mtext_code(match: re.Match[str]) -> str:
+    escaped, letter, stacked, unterminated_stack, unterminated = match.groups()
+    if escaped is not None:
+        return escaped
+    if letter is not None:
+        return "\n" if letter == "P" else " " if letter == "N" else ""
+    if stacked is not None:
+        return stacked
+    if unterminated_stack is not None:
+        return unterminated_stack + "\\S"
+    if unterminated is not None:
+        return "\\" + unterminated
+    return ""  # a brace, a terminated command, a backslash at the end

@@ -42,7 +42,6 @@ from ezdxf.math import OCS
 from ezdxf.math import Matrix44
 from ezdxf.math import Vec3
 from ezdxf.math import fit_points_to_cad_cv
-from ezdxf.tools.text import fast_plain_mtext
 from ezdxf.tools.text import plain_text
 
 from floorplans.primitives import Drawing
@@ -57,6 +56,7 @@ from survey_import.dxf_geometry import circle_vertices
 from survey_import.dxf_geometry import close_by_coordinates
 from survey_import.dxf_geometry import transform_bulged
 from survey_import.dxf_lite import LiteEntity
+from survey_import.dxf_lite import plain_mtext
 from survey_import.dxf_sniff import RawHeader
 from survey_import.dxf_sniff import UnreadableDrawing
 from survey_import.dxf_sniff import choose_encoding
@@ -605,8 +605,8 @@ class _Extractor:
     def _emit_mtext(
         self, layer: str, handle: str, raw: str, insert: tuple[float, float, float], height: float
     ) -> None:
-        plain = fast_plain_mtext(raw, split=False)
-        self._mtext_values(raw, plain, insert, height, None, (), layer, handle)  # type: ignore[arg-type]
+        plain = plain_mtext(raw)
+        self._mtext_values(raw, plain, insert, height, None, (), layer, handle)
 
     def _emit_arc(
         self,

@@ -258,3 +258,31 @@ def test_unknown_entities_and_absurd_values_skip_only_themselves(tmp_path: Path)
     assert not drawing.outlines  # the polyline with the absurd flag value is skipped
     skipped = [e for e in report.warnings if e.code == "DXF_ENTITY_UNREADABLE"]
     assert skipped and skipped[0].message.startswith("2 个图元")
+
+
+def test_plain_mtext_is_ezdxfs_fast_plain_mtext() -> None:
+    """The regular expression gives exactly ezdxf's result, on every kind of code, terminated
+    or not, and on random mixtures of them."""
+    import random
+
+    from ezdxf.tools.text import fast_plain_mtext
+
+    from survey_import.dxf_lite import plain_mtext
+
+    cases = [
+        "{\\fSimHei|b1;3-001-005}\\P男卫",
+        "\\H2.5;\\C1;红\\U+5B57",
+        "a\\Sx^y;b",
+        "a\\Sxy",
+        "\\C1red",
+        "end\\",
+        "\\\\ \\{ \\} \\~ \\N \\L\\l\\O\\o\\K\\k\\X",
+        "100%%d ^J x",
+        "",
+        "plain",
+    ]
+    rng = random.Random(7)
+    alphabet = [*"\\{};SPNLlOoKkXfHab 1|\n", "会", "\\P", "\\S", "{\\f", "%%c", "^"]
+    cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(5000)]
+    for text in cases:
+        assert plain_mtext(text) == fast_plain_mtext(text), text
