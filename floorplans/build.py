@@ -408,32 +408,24 @@ def _classify(candidates: list[Candidate], texts: list[_Text], report: ImportRep
     tree = STRtree(array)
     area = [n.cand.area for n in nodes]
     parent: list[int | None] = [None] * len(nodes)
-    # Rings holding each ring's representative point, all in one tree query (sorted by ring).
+    # Rings holding each ring's representative point, all in one tree query: a ring's parent is
+    # the smallest of the clearly larger ones that hold most of it (the first such by index on
+    # equal areas), chosen for all rings at once.
     points = shapely.point_on_surface(array)
     inner, outer = _points_within(tree, points)
-    order = np.lexsort((outer, inner))
-    holders: dict[int, list[int]] = defaultdict(list)
-    pairs: list[tuple[int, int]] = []
-    for i, j in zip(inner[order].tolist(), outer[order].tolist(), strict=True):
-        if j != i and area[j] > area[i] * 1.0001:
-            holders[i].append(j)
-            pairs.append((i, j))
-    # Which holders hold most of the ring, for every pair at once (a pure test, so testing pairs
-    # the loop below skips changes nothing).
-    mostly: dict[tuple[int, int], bool] = {}
-    if pairs:
-        held = covers_mostly(array[[j for _, j in pairs]], array[[i for i, _ in pairs]])
-        mostly = dict(zip(pairs, held.tolist(), strict=True))
-    for i, node in enumerate(nodes):
-        best: int | None = None
-        for j in holders.get(i, ()):
-            if best is not None and area[j] >= area[best]:
-                continue
-            if mostly[i, j]:
-                best = j
-        parent[i] = best
-        if best is not None:
-            nodes[best].children.append(node)
+    areas = np.array(area, dtype=float)
+    larger = (inner != outer) & (areas[outer] > areas[inner] * 1.0001)
+    inner, outer = inner[larger], outer[larger]
+    if len(inner):
+        held = covers_mostly(array[outer], array[inner])
+        inner, outer = inner[held], outer[held]
+        order = np.lexsort((outer, areas[outer], inner))
+        inner, outer = inner[order], outer[order]
+        first = np.ones(len(inner), dtype=bool)
+        first[1:] = inner[1:] != inner[:-1]
+        for i, best in zip(inner[first].tolist(), outer[first].tolist(), strict=True):
+            parent[i] = best
+            nodes[best].children.append(nodes[i])
 
     if texts:
         _, owners = _smallest_containing(polys, area, [t.point for t in texts], tree)
