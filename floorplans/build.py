@@ -568,7 +568,7 @@ def _room(members: list[_Node]) -> Room:
     first = members[0].cand
     if len(members) == 1 and not first.holes and isinstance(first.polygon, Polygon):
         only = members[0]
-        if not any(c.role in ("hole", "nested") for c in only.children):
+        if not only.children or not any(c.role in ("hole", "nested") for c in only.children):
             return _plain_room(only)
     gross = sum(m.cand.area for m in members)
     deductions = 0.0
@@ -629,6 +629,15 @@ def _plain_room(node: _Node) -> Room:
     cand = node.cand
     texts = node.own_texts
     number, name, use, subtype = _describe(texts, cand.layer)
+    if len(texts) == 1:
+        label, parsed = texts[0].label, texts[0].parsed
+        labels: tuple[RoomLabel, ...] = (
+            RoomLabel(label.text, label.handle, parsed.number, parsed.name),
+        )
+    else:
+        labels = tuple(
+            RoomLabel(t.label.text, t.label.handle, t.parsed.number, t.parsed.name) for t in texts
+        )
     return Room(
         polygon=cand.polygon,
         area_m2=cand.area,
@@ -641,9 +650,7 @@ def _plain_room(node: _Node) -> Room:
         name=name,
         use=use,
         subtype=subtype,
-        labels=tuple(
-            RoomLabel(t.label.text, t.label.handle, t.parsed.number, t.parsed.name) for t in texts
-        ),
+        labels=labels,
         derived=cand.derived,
         source=cand.source,
     )

@@ -262,7 +262,6 @@ _AREA_NOTE = re.compile(
 _AREA_PREFIXED = re.compile(r"^(?:S|面积|使用面积|area)\s*[=:：]\s*(\d+(?:\.\d+)?)$", re.IGNORECASE)
 _AREA_NOTE_ENDS = frozenset("2²㎡米mM")
 """Last characters of the units an area note ends with; other labels skip the pattern."""
-_AREA_PREFIX_MARKS = frozenset("=:：")
 
 _NUMBER = r"[A-Za-z]{0,3}-?\d+(?:[-./]\d+)*[A-Za-z]{0,2}"
 """Room numbers: 301, B101, 3-05, E14-274, 2.14, G01-02, E15-305F, 12a."""
@@ -310,8 +309,10 @@ def _is_number(token: str) -> bool:
     return _NUMBER_TOKEN.fullmatch(token) is not None
 
 
+@lru_cache(maxsize=8192)
 def parse_label(text: str) -> ParsedLabel:
-    """Split a label into number, name, use category and subtype.
+    """Split a label into number, name, use category and subtype (cached: surveys repeat
+    labels such as "办公室" and "卫生间" hundreds of times).
 
     >>> p = parse_label("301 局长办公室")
     >>> (p.number, p.name, p.use.value, p.subtype)
@@ -327,7 +328,7 @@ def parse_label(text: str) -> ParsedLabel:
     if not clean:
         return ParsedLabel(raw)
     area = (clean[-1] in _AREA_NOTE_ENDS and _AREA_NOTE.match(clean)) or (
-        _AREA_PREFIX_MARKS.intersection(clean) and _AREA_PREFIXED.match(clean)
+        ("=" in clean or ":" in clean or "：" in clean) and _AREA_PREFIXED.match(clean)
     )
     if area:
         return ParsedLabel(raw, area_m2=float(area.group(1)))
@@ -354,8 +355,10 @@ def parse_label(text: str) -> ParsedLabel:
     return ParsedLabel(raw, number, name or None, use, subtype, area_m2)
 
 
+@lru_cache(maxsize=4096)
 def number_from_layer(layer: str) -> str | None:
-    """A room number encoded as a layer name ("E14-274", "RM-301"), else None.
+    """A room number encoded as a layer name ("E14-274", "RM-301"), else None (cached: asked
+    for every room without a numbered label).
 
     >>> number_from_layer("E14-274"), number_from_layer("Offices"), number_from_layer("0")
     ('E14-274', None, None)
