@@ -509,8 +509,9 @@ class _Extractor:
         self._templates: dict[str, list[tuple[Any, ...]]] = {}
         self._flat_templates: set[int] = set()
         """ids of the templates without a step that visits an entity (no nested INSERT)"""
-        self._top_blocks: dict[str, tuple[Vec3, list[tuple[Any, ...]]] | None] = {}
-        """(base point, template) of the blocks top-level INSERTs name, by the name as written"""
+        self._top_inserts: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
+        """(template, linear part of the matrix, base point shift, planar) for top-level INSERTs,
+        by block name as written, scales and rotation; None for a missing block"""
         self._emit: dict[str, Callable[..., None]] = {
             "TEXT": self._emit_text,
             "MTEXT": self._emit_mtext,
@@ -636,18 +637,27 @@ class _Extractor:
         rotation: float,
     ) -> None:
         """``_insert`` for a top-level INSERT without attributes or array."""
+        key = (name, sx, sy, sz, rotation)
         try:
-            placed = self._top_blocks[name]
+            placed = self._top_inserts[key]
         except KeyError:
             block = self._block(name, handle)
-            placed = self._top_blocks[name] = (
-                None if block is None else (block[0], self._template(name, block[1]))
-            )
+            if block is None:
+                placed = None
+            else:
+                linear = _linear_part(_WCS, sx, sy, sz, rotation, block[0])
+                placed = (self._template(name, block[1]), *linear)
+            if len(self._top_inserts) >= 4096:
+                self._top_inserts.clear()
+            self._top_inserts[key] = placed
         if placed is None:
             return
-        base, ops = placed
-        full, planar = _insert_transform(_WCS, sx, sy, sz, rotation, insert, base)
-        self._expand(ops, full, planar, (name,), tuple(handle.split("/")), layer, handle)
+        ops, m, shift, planar = placed
+        full = m.copy()  # _insert_transform's steps with its parts looked up once per key
+        full.set_row(3, (Vec3(insert) - shift).xyz)
+        self._expand(
+            ops, full, planar.moved(full), (name,), tuple(handle.split("/")), layer, handle
+        )
 
     def _clean_layer(self, layer: str) -> str:
         clean = self._layer_names.get(layer)
@@ -1406,6 +1416,17 @@ def _insert_transform(
     """The INSERT matrix and its planar classification. Scale, rotation and extrusion repeat
     across thousands of INSERTs, so that part (and the classification, which depends on it
     only) is computed once; each INSERT adds its own origin row, with the same arithmetic."""
+    m, shift, planar = _linear_part(ocs, sx, sy, sz, rotation, base)
+    origin = ocs.to_wcs(Vec3(insert_point)) - shift
+    full = m.copy()
+    full.set_row(3, origin.xyz)
+    return full, planar.moved(full)
+
+
+def _linear_part(
+    ocs: OCS, sx: float, sy: float, sz: float, rotation: float, base: Vec3
+) -> tuple[Matrix44, Vec3, Planar]:
+    """(matrix without translation, the base point through it, its classification)."""
     extrusion = ocs.uz
     key = (sx, sy, sz, rotation, extrusion, base)
     linear = _LINEAR_PARTS.get(key)
@@ -1420,11 +1441,7 @@ def _insert_transform(
         if len(_LINEAR_PARTS) >= 4096:
             _LINEAR_PARTS.clear()
         _LINEAR_PARTS[key] = linear
-    m, shift, planar = linear
-    origin = ocs.to_wcs(Vec3(insert_point)) - shift
-    full = m.copy()
-    full.set_row(3, origin.xyz)
-    return full, planar.moved(full)
+    return linear
 
 
 def _arc_points(

@@ -261,7 +261,7 @@ def _raw_chunks(
                 raise DXFStructureError(f"invalid group code {bad[:20]!r}") from None
             values = lines[1::2]
             del lines
-            if 999 in codes:  # comments: dropped, as ezdxf does
+            if _CODES.comments and 999 in codes:  # comments: dropped, as ezdxf does
                 kept = [i for i, c in enumerate(codes) if c != 999]
                 codes = [codes[i] for i in kept]
                 values = [values[i] for i in kept]
@@ -298,8 +298,14 @@ class _GroupCodes(dict[str, int]):
     """Group code lines -> int, remembered: a drawing uses a few dozen distinct code lines, and
     a lookup is several times faster than ``int()``."""
 
+    comments = False
+    """True once a line read as 999 (a comment) was met: before, no chunk can hold one, and
+    the search for them is skipped."""
+
     def __missing__(self, line: str) -> int:
         code = int(line)
+        if code == 999:
+            self.comments = True
         if len(self) < 10_000:
             self[line] = code
         return code
