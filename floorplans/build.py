@@ -32,9 +32,6 @@ from floorplans.labels import classify_use
 from floorplans.labels import number_from_layer
 from floorplans.labels import parse_floor_title
 from floorplans.labels import parse_label
-from floorplans.linework import rooms_from_linework
-from floorplans.linework import segments_near
-from floorplans.linework import wall_segments
 from floorplans.model import AreaRule
 from floorplans.model import FloorPlan
 from floorplans.model import OutlineSource
@@ -183,6 +180,9 @@ def _build(
 
     derived = False
     if not candidates:
+        # Imported here, like wall_segments below: drawings with drawn outlines never need it.
+        from floorplans.linework import rooms_from_linework
+
         line_layers = None if room_layers is None else chosen_set
         candidates = rooms_from_linework(drawing, line_layers, [t.point for t in texts], tol)
         derived = bool(candidates)
@@ -199,6 +199,9 @@ def _build(
         floor_outline = _floor_outline(outlines, [n.cand.polygon for n in nodes])
         floor_walls = None
         if floor_outline is None and nodes:
+            from floorplans.linework import segments_near
+            from floorplans.linework import wall_segments
+
             if walls is None:
                 walls = wall_segments(drawing, chosen_set, tol)
             floor_walls = (
