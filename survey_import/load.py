@@ -358,6 +358,16 @@ def load_floor_plan(
         report=report,
     )
 
+    counts = {kind.value: 0 for kind in ChangeKind}
+    details: list[dict[str, Any]] = []
+    for match in matches:
+        counts[match.change] += 1
+        details.append(match.detail())
+    full = ImportReport()
+    full.extend(source_report)
+    full.extend(report)
+    # the diff and the report go in with the row: set after its INSERT, a 10,000-room diff was
+    # written a second time by an UPDATE
     batch = SurveyBatch(
         sha256=sha256,
         file_name=file_name[:300],
@@ -369,33 +379,22 @@ def load_floor_plan(
         units_used=units_used,
         factor_to_m=factor_to_m,
         province_code=building.province_code,
+        diff_summary={"counts": counts, "rooms": details},
+        report={
+            **full.to_dict(),
+            "source": source_info,
+            "floor": {
+                "name": floor_name,
+                "ordinal": ordinal,
+                "outline_wkt": plan.outline.wkt if plan.outline is not None else None,
+            },
+            "georef": frame.describe(),
+            "base_batch_id": latest_confirmed_batch_id(session, building_id, floor_name),
+        },
     )
     session.add(batch)
     session.flush()
-
-    live_by_id = {r.id: r for r in live_rooms}
-    counts = {kind.value: 0 for kind in ChangeKind}
-    details: list[dict[str, Any]] = []
-    for match in matches:
-        counts[match.change] += 1
-        details.append(match.detail())
-    _copy_rows(session, batch, matches, live_by_id, frame)
-    batch.diff_summary = {"counts": counts, "rooms": details}
-
-    full = ImportReport()
-    full.extend(source_report)
-    full.extend(report)
-    batch.report = {
-        **full.to_dict(),
-        "source": source_info,
-        "floor": {
-            "name": floor_name,
-            "ordinal": ordinal,
-            "outline_wkt": plan.outline.wkt if plan.outline is not None else None,
-        },
-        "georef": frame.describe(),
-        "base_batch_id": latest_confirmed_batch_id(session, building_id, floor_name),
-    }
+    _copy_rows(session, batch, matches, {r.id: r for r in live_rooms}, frame)
     session.add(
         AuditLog(
             actor=actor,
