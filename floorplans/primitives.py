@@ -28,8 +28,13 @@ __all__ = [
 Vertex = tuple[float, float, float]
 """(x, y, bulge) in drawing units; bulge 0 for a straight segment to the next vertex."""
 
+# Outline, HatchBoundary, LineWork and Label are values nobody changes after the reader made
+# them, yet they are not frozen dataclasses: a frozen one is built through object.__setattr__
+# field by field, ~4x the cost (1.6 us against 0.4 us for a LineWork), and a big drawing makes
+# millions of them (the 10,000-room bench drawing ~80,000: ~0.1 s of its read).
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class Outline:
     """A polyline that may enclose a room (LWPOLYLINE/POLYLINE, or a closed curve)."""
 
@@ -44,7 +49,7 @@ class Outline:
     """Names of the INSERTed blocks it came through, outermost first (empty at top level)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class HatchBoundary:
     """One HATCH: its boundary loops (each a closed vertex ring), outer and holes not yet sorted."""
 
@@ -54,7 +59,7 @@ class HatchBoundary:
     block_path: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LineWork:
     """An open line or polyline (walls, doors); used to build rooms when no outlines exist."""
 
@@ -64,7 +69,7 @@ class LineWork:
     block_path: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Label:
     """A text in the drawing, already decoded and stripped of MTEXT formatting codes."""
 
