@@ -37,7 +37,13 @@ class OutlineSource:
     """The rooms merged: sits inside the walls by their thickness."""
 
 
-@dataclass(frozen=True, slots=True)
+# RoomLabel and Room are values nobody changes once built, but not frozen dataclasses: those
+# are built through object.__setattr__ field by field (a Room: ~4x the cost), and every room is
+# built twice on an import (by the builder, and again where the CLI takes the analysis child's
+# result); see also floorplans.primitives.
+
+
+@dataclass(slots=True)
 class RoomLabel:
     """A label matched to a room, parsed into number/name/use where the text allows."""
 
@@ -47,7 +53,7 @@ class RoomLabel:
     name: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Room:
     """One room of a floor plan, in plan metres."""
 
