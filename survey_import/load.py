@@ -696,9 +696,10 @@ def _fitted_outline(plan: FloorPlan, outline: BaseGeometry, source: str) -> str:
 # -- matching new rooms to live rooms: ids written back into the drawing first, then overlap --
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RoomMatch:
-    """One line of the per-room diff, in the vocabulary of ``SurveyRoom.change``."""
+    """One line of the per-room diff, in the vocabulary of ``SurveyRoom.change`` (one per room:
+    slots, not frozen, as :class:`floorplans.model.Room`)."""
 
     change: str
     plan_room: PlanRoom | None
