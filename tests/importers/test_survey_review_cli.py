@@ -250,3 +250,30 @@ def test_a_database_that_is_down_is_one_line_and_exit_2(settings, tmp_path):
     result = _run(down, "import", str(plan), "--building", "1", "--floor", "3F")
     assert result.exit_code == 2, result.output
     assert "cannot connect" in result.output and "Traceback" not in result.output
+
+
+def test_a_real_gis_app_process_stores_the_import_and_says_so_in_json(settings, tmp_path):
+    """The console entry point as users run it: the forked reader, the hand-over and the quick
+    exit, in a process of its own."""
+    import json
+    import subprocess
+    import sys
+
+    building = str(_building_id(settings))
+    plan = write_plan(tmp_path / "3f.dxf")
+    env = {
+        **os.environ,
+        "GIS_APP_DATABASE_URL": settings.database_url,
+        "GIS_APP_VAR_DIR": str(settings.var_dir),
+        "GIS_APP_SECRET_KEY": "test",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "gis_app.cli", "survey", "import", str(plan), "--format", "json",
+         "--building", building, "--floor", "3F", "--as", "张工"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["load"]["created"] and document["load"]["rooms"] == 4
+    assert len(document["floors"][0]["rooms"]) == 4
+    assert _counts(settings.database_url)["survey_room"] == 4
