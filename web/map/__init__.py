@@ -30,7 +30,7 @@ from web.errors import ParameterError
 from web.errors import integer_arg
 from web.maps import components
 from web.maps import geographic_map
-from web.maps import plan_map
+from web.maps import plan_components
 
 __all__ = ["bp"]
 
@@ -121,7 +121,7 @@ def building(building_id: int) -> str:
         "map/building.html",
         building=summary,
         selected=selected,
-        map=components(plan_map()),
+        map=plan_components(),
         legends={"use": legend("use"), "status": legend("status")},
         page=page,
     )
