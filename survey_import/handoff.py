@@ -17,6 +17,7 @@ the millions of objects a big drawing leaves is work nobody waits for.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import io
 import logging
 import operator
@@ -246,6 +247,7 @@ def _died(status: int) -> ChildFailed:
 
 def _run_child(analyse: Callable[[], SurveyResult], pipe: int) -> None:
     """Run ``analyse``, write its result or exception to ``pipe``, and leave the process."""
+    gc.disable()  # the child's objects all live until os._exit; collecting would only walk them
     code = 0
     try:
         with os.fdopen(pipe, "wb") as out:
