@@ -359,10 +359,11 @@ def load_floor_plan(
     )
 
     counts = {kind.value: 0 for kind in ChangeKind}
-    details: list[dict[str, Any]] = []
+    details: list[dict[str, Any]] = []  # what only this import knows: see review.diff_rooms
     for match in matches:
         counts[match.change] += 1
-        details.append(match.detail())
+        if match.change != ChangeKind.ADDED:
+            details.append(match.detail())
     full = ImportReport()
     full.extend(source_report)
     full.extend(report)

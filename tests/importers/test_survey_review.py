@@ -12,6 +12,7 @@ from sqlalchemy import select
 from gis_app import models
 from survey_import.review import ReviewError
 from survey_import.review import confirm_batch
+from survey_import.review import diff_rooms
 from survey_import.review import floor_as_of
 from survey_import.review import reject_batch
 from tests.importers.survey_helpers import SECOND_SURVEY
@@ -201,3 +202,35 @@ def test_a_batch_imported_before_another_went_live_is_stale(db_session, tmp_path
     confirm_batch(db_session, stale.batch_id, "agency", "李处长")
     with pytest.raises(ReviewError, match="重新导入"):
         confirm_batch(db_session, stale.batch_id, "bureau", "王科长")
+
+
+def test_the_diff_stores_only_pairings_and_reads_back_every_room_in_order(db_session, tmp_path):
+    """An added room's diff entry comes from its draft row, not stored twice; entries follow
+    the drawing's order with removed rooms last, and old batches that stored every entry read
+    back unchanged."""
+    building = add_building(db_session)
+    first = load_plan(db_session, write_plan(tmp_path / "v1.dxf"), building.id)
+    batch = db_session.get(models.SurveyBatch, first.batch_id)
+    assert batch.diff_summary["rooms"] == []  # a new floor: every room added, nothing paired
+    rows = sorted(batch.rooms, key=lambda r: r.id)
+    entries = diff_rooms(batch)
+    assert [(e["change"], e["number"], e["area_m2"]) for e in entries] == [
+        ("added", r.number, round(r.usable_area_m2, 2)) for r in rows
+    ]
+    assert entries[0]["handles"] == list(rows[0].source_handles)
+    _confirm_all(db_session, first.batch_id, at=T0)
+
+    second = load_plan(db_session, write_plan(tmp_path / "v2.dxf", SECOND_SURVEY), building.id)
+    batch = db_session.get(models.SurveyBatch, second.batch_id)
+    stored = batch.diff_summary["rooms"]
+    assert "added" not in {e["change"] for e in stored} and len(stored) == 4
+    entries = diff_rooms(batch)
+    assert [(e["change"], e["number"]) for e in entries] == [
+        (r.change, r.number) for r in sorted(batch.rooms, key=lambda r: r.id)
+    ]
+    assert entries[-1]["change"] == "removed" and entries[-1]["old_number"] == "303"
+    renumbered = next(e for e in entries if e["change"] == "renumbered")
+    assert renumbered["old_number"] == "302" and renumbered["number"] == "305"
+
+    batch.diff_summary = {**batch.diff_summary, "rooms": entries}  # as batches stored it before
+    assert diff_rooms(batch) == entries

@@ -40,6 +40,7 @@ from survey_import.pipeline import SurveyOptions
 from survey_import.pipeline import SurveyResult
 from survey_import.pipeline import analyse_survey
 from survey_import.profiles import available_profiles
+from survey_import.review import diff_rooms
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -313,14 +314,13 @@ def trial_load(
             transform=transform,
         )
         batch = session.get(SurveyBatch, outcome.batch_id)
-        summary = dict(batch.diff_summary or {}) if batch else {}
         return {
             "batch_id": outcome.batch_id,
             "created": outcome.created,
             "status": outcome.status,
             "floor": outcome.floor_name,
             "counts": outcome.changes,
-            "rooms": summary.get("rooms", []),
+            "rooms": diff_rooms(batch) if batch else [],
             "georef": outcome.georef,
             "notes": [e.to_dict() for e in (*outcome.report.warnings, *outcome.report.info)],
             "message": outcome.message,
