@@ -268,7 +268,7 @@ def _analyse_while_opening_database(
     try:
         with AnalysisChild.start(lambda: _analyse_with_progress(path, options, fmt)) as child:
             database_failure = _open_database(settings)
-            with paused_gc():  # the unpacked rooms are long-lived: see _load
+            with paused_gc():  # like reading: the rooms are long-lived, hardly a cycle
                 return child.result(), database_failure
     except KeyboardInterrupt:
         raise _Unusable("INTERRUPTED", "已中断 (interrupted)") from None
@@ -346,9 +346,7 @@ def _load(
 
     assert building_ref is not None  # checked by _check_arguments
     try:
-        # like reading and building: the result's objects live to the end of the command, and
-        # each full collection would walk them all again (~0.25 s for 10,000 rooms)
-        with paused_gc(), session_scope(settings) as session:
+        with paused_gc(), session_scope(settings) as session:  # as while reading
             return load_survey(
                 session,
                 result,

@@ -192,6 +192,10 @@ def paused_gc() -> Iterator[None]:
     among them (a 10,000-room drawing leaves about 2,000 objects for the collector), yet every
     full collection walks all of them: about a fifth of the import's CPU time. Reference
     counting still frees everything else as usual.
+
+    On the way out, what the pause made joins the oldest generation directly (``freeze`` and
+    ``unfreeze``): left young, the first allocation after ``enable`` collected all of it at
+    once, 0.34 s after reading the 10,000-room drawing. The project freezes nothing else.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -199,4 +203,6 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
