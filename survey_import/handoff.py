@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import io
 import logging
 import operator
 import os
@@ -46,10 +45,8 @@ __all__ = [
     "AnalysisChild",
     "ChildFailed",
     "pack_frames",
-    "pack_result",
     "read_frames",
     "unpack_frames",
-    "unpack_result",
 ]
 
 LOGGER = logging.getLogger(__name__)
@@ -110,15 +107,6 @@ def unpack_frames(frames: Iterator[tuple[bytes, bytes]]) -> SurveyResult:
         plans.append(FloorPlan(tuple(rooms[first : first + count]), **fields))
         first += count
     return dataclasses.replace(head, floors=plans)
-
-
-def pack_result(result: SurveyResult) -> bytes:
-    """:func:`pack_frames` as one byte string (for :func:`unpack_result`)."""
-    return b"".join(pack_frames(result))
-
-
-def unpack_result(data: bytes) -> SurveyResult:
-    return unpack_frames(read_frames(io.BytesIO(data)))
 
 
 def read_frames(stream: BinaryIO) -> Iterator[tuple[bytes, bytes]]:
