@@ -214,7 +214,6 @@ def _build(
             name=group.name,
             ordinal=group.ordinal,
             outline=floor_outline,
-            handles_used=frozenset(h for r in rooms for h in r.handles),
             outline_source=None if floor_outline is None else OutlineSource.DRAWN,
             wall_segments=floor_walls,
         )

@@ -93,7 +93,6 @@ class FloorPlan:
     """Normalised storey number: 1 = ground floor, -1 = first basement, 1.5 = mezzanine."""
     outline: Polygon | MultiPolygon | None = None
     """The floor's outer outline where the drawing has one (used for validation and fitting)."""
-    handles_used: frozenset[str] = field(default_factory=frozenset)
     outline_source: str | None = None
     """``OutlineSource.DRAWN`` when ``outline`` was drawn; None when the drawing has none."""
     wall_segments: np.ndarray | None = field(default=None, compare=False, repr=False)
