@@ -109,9 +109,12 @@ def _unavailable(engine: Engine, exc: OperationalError) -> DatabaseUnavailable:
 
 
 @contextmanager
-def session_scope(settings: Settings) -> Iterator[Session]:
-    """A session for one command or request: committed once at the end, rolled back on error."""
-    engine = open_database(settings)
+def session_scope(settings: Settings, engine: Engine | None = None) -> Iterator[Session]:
+    """A session for one command or request: committed once at the end, rolled back on error.
+
+    ``engine``: what :func:`open_database` already returned for ``settings`` (a command that
+    opened the database early), so that its checks are not made twice."""
+    engine = engine or open_database(settings)
     session = sessionmaker(bind=engine, expire_on_commit=False)()
     try:
         yield session

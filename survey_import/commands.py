@@ -28,6 +28,8 @@ from survey_import.profiles import available_profiles
 from survey_import.profiles import load_profile
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from gis_app.config import Settings
     from survey_import.pipeline import SurveyOptions
     from survey_import.pipeline import SurveyResult
@@ -141,7 +143,7 @@ def import_command(
         logging.DEBUG if LOGGER.isEnabledFor(logging.DEBUG) else logging.ERROR
     )
     settings = ctx.obj
-    database_failure: Exception | None = None
+    opened: Engine | Exception | None = None
     try:
         _check_arguments(path, dry_run, profile, units, encoding, building_ref)
         options = SurveyOptions(
@@ -158,7 +160,7 @@ def import_command(
                 from gis_app.config import Settings
 
                 settings = Settings.from_env()
-            result, database_failure = _analyse_while_opening_database(path, options, fmt, settings)
+            result, opened = _analyse_while_opening_database(path, options, fmt, settings)
     except _Unusable as exc:
         _fail_unusable(fmt, exc.code, exc.message)
         return
@@ -179,10 +181,10 @@ def import_command(
             ctx.exit(EXIT_DRAWING_ERRORS)
         return
 
-    if database_failure is not None:
-        raise database_failure
+    if isinstance(opened, Exception):
+        raise opened
     try:
-        outcome = _load(settings, result, building_ref, floor_name, path, actor)
+        outcome = _load(settings, opened, result, building_ref, floor_name, path, actor)
     except _Unusable as exc:
         _fail_unusable(fmt, exc.code, exc.message)
         return
@@ -252,14 +254,14 @@ def _analyse_with_progress(path: Path, options: SurveyOptions, fmt: str) -> Surv
 
 def _analyse_while_opening_database(
     path: Path, options: SurveyOptions, fmt: str, settings: Settings
-) -> tuple[SurveyResult, Exception | None]:
+) -> tuple[SurveyResult, Engine | Exception]:
     """Analyse the drawing in a forked child while this process opens the database.
 
     The database side (SQLAlchemy, GeoAlchemy2, the models, pyproj, the connection and schema
     check, perhaps starting the private cluster) takes about a second and the drawing none of
-    it, so on two cores the two overlap (see :mod:`survey_import.handoff`). A failure to open
-    the database is returned, to be raised where loading would have met it: a drawing with
-    errors still gets its report and exit 1 first, as without the overlap.
+    it, so on two cores the two overlap (see :mod:`survey_import.handoff`). The opened engine is
+    returned, or the failure to open it, to be raised where loading would have met it: a drawing
+    with errors still gets its report and exit 1 first, as without the overlap.
     """
     from survey_import.handoff import AnalysisChild
     from survey_import.handoff import ChildFailed
@@ -267,9 +269,9 @@ def _analyse_while_opening_database(
 
     try:
         with AnalysisChild.start(lambda: _analyse_with_progress(path, options, fmt)) as child:
-            database_failure = _open_database(settings)
+            opened = _open_database(settings)
             with paused_gc():  # like reading: the rooms are long-lived, hardly a cycle
-                return child.result(), database_failure
+                return child.result(), opened
     except KeyboardInterrupt:
         raise _Unusable("INTERRUPTED", "已中断 (interrupted)") from None
     except ChildFailed as exc:
@@ -278,19 +280,19 @@ def _analyse_while_opening_database(
         raise _Unusable("INTERNAL_ERROR", f"{path.name}: {exc}") from exc
 
 
-def _open_database(settings: Settings) -> Exception | None:
-    """Import the database side of the load and open the database; the failure, if any."""
+def _open_database(settings: Settings) -> Engine | Exception:
+    """Import the database side of the load and open the database; or the failure."""
     try:
         from sqlalchemy.orm import configure_mappers
 
         from gis_app.db import open_database
         from survey_import import load  # noqa: F401 - imported now, while the child reads
 
-        open_database(settings)
+        engine = open_database(settings)
         configure_mappers()
     except Exception as exc:  # noqa: BLE001 - raised again where the load would meet it
         return exc
-    return None
+    return engine
 
 
 def _analyse(path: Path, options: SurveyOptions) -> SurveyResult:
@@ -331,6 +333,7 @@ def _fail_unusable(fmt: str, code: str, message: str) -> None:
 
 def _load(
     settings: Settings,
+    engine: Engine | None,
     result: SurveyResult,
     building_ref: str | None,
     floor_name: str | None,
@@ -346,7 +349,7 @@ def _load(
 
     assert building_ref is not None  # checked by _check_arguments
     try:
-        with paused_gc(), session_scope(settings) as session:  # as while reading
+        with paused_gc(), session_scope(settings, engine) as session:  # as while reading
             return load_survey(
                 session,
                 result,
