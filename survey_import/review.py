@@ -43,6 +43,7 @@ __all__ = [
     "Party",
     "ReviewError",
     "ReviewOutcome",
+    "batch_diff",
     "diff_rooms",
     "find_floor",
     "floor_as_of",
@@ -228,6 +229,11 @@ def diff_rooms(batch: SurveyBatch) -> list[dict[str, Any]]:
             }
         )
     return entries
+
+
+def batch_diff(batch: SurveyBatch) -> dict[str, Any]:
+    """The batch's diff as pages and ``survey show`` present it: counts and every room."""
+    return {**(batch.diff_summary or {}), "rooms": diff_rooms(batch)}
 
 
 def _audit(

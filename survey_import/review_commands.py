@@ -22,8 +22,8 @@ from survey_import.review import PARTY_NAMES
 from survey_import.review import Party
 from survey_import.review import ReviewError
 from survey_import.review import ReviewOutcome
+from survey_import.review import batch_diff
 from survey_import.review import confirm_batch
-from survey_import.review import diff_rooms
 from survey_import.review import find_floor
 from survey_import.review import floor_as_of
 from survey_import.review import get_batch
@@ -116,7 +116,7 @@ def _batch_json(batch: Any) -> dict[str, Any]:
             for c in sorted(batch.confirmations, key=lambda c: c.id)
         ],
         "georef": (batch.report or {}).get("georef"),
-        "diff": {**(batch.diff_summary or {}), "rooms": diff_rooms(batch)},
+        "diff": batch_diff(batch),
         "rooms": [
             {
                 "change": r.change,

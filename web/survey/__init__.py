@@ -32,8 +32,8 @@ from survey_import.profiles import available_profiles
 from survey_import.review import PARTY_NAMES
 from survey_import.review import Party
 from survey_import.review import ReviewError
+from survey_import.review import batch_diff
 from survey_import.review import confirm_batch
-from survey_import.review import diff_rooms
 from survey_import.review import list_batches
 from survey_import.review import reject_batch
 from web.auth import current_scope
@@ -292,7 +292,7 @@ def batch(batch_id: int) -> str:
         batch=found,
         building=building,
         svg=batch_svg(found),
-        diff={**(found.diff_summary or {}), "rooms": diff_rooms(found)},
+        diff=batch_diff(found),
         report=found.report or {},
         parties=[p for p in _parties() if p.value not in decided],
         party_names=PARTY_NAMES,
