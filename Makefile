@@ -18,15 +18,16 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_ENV := DEBIAN_FRONTEND=noninteractive
 PYTEST_ARGS ?=
 
-.PHONY: demo test serve system-deps browser-deps python-deps test-python-deps assets lint clean-demo
+.PHONY: demo test serve system-deps browser-deps python-deps test-python-deps bytecode assets lint \
+	clean-demo
 
-demo: system-deps python-deps assets
+demo: system-deps python-deps bytecode assets
 	$(BIN)/gis-app demo
 
-serve: system-deps python-deps assets
+serve: system-deps python-deps bytecode assets
 	$(BIN)/gis-app serve
 
-test: system-deps browser-deps test-python-deps assets
+test: system-deps browser-deps test-python-deps bytecode assets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: test-python-deps
@@ -82,6 +83,13 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 python-deps: $(VENV)/.installed
 
 test-python-deps: $(VENV)/.installed-test
+
+# The project's own modules compiled ahead, as pip does for installed packages: with
+# PYTHONDONTWRITEBYTECODE set (some shells and containers set it) every command would compile
+# them again, ~60 ms of each `gis-app` run. Only changed files are compiled; run every time.
+PACKAGES := gis_app floorplans layers survey_import web
+bytecode: $(VENV)/.installed
+	@$(BIN)/python -m compileall -q -x node_modules $(PACKAGES)
 
 # -- front-end assets (npm registry; served locally, never from a CDN) -----------------------
 
