@@ -24,6 +24,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from collections.abc import Iterator
 from types import TracebackType
@@ -193,7 +194,7 @@ class AnalysisChild:
             self._stop()
             raise
         self._done = True
-        os.waitpid(self.pid, 0)
+        _reap_in_background(self.pid)
         return result
 
     def _stop(self) -> int:
@@ -220,6 +221,13 @@ class AnalysisChild:
     ) -> None:
         if not self._done:
             self._stop()
+
+
+def _reap_in_background(pid: int) -> None:
+    """Reap the child once it has gone, without waiting for it here: the kernel takes ~10 ms to
+    tear down a reader that held a big drawing, and the parent has the result already. The
+    thread sleeps in ``waitpid`` without the GIL."""
+    threading.Thread(target=os.waitpid, args=(pid, 0), name="reap-analysis", daemon=True).start()
 
 
 def _died(status: int) -> ChildFailed:

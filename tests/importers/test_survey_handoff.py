@@ -109,6 +109,18 @@ def test_the_child_sends_the_result_of_the_analysis(tmp_path: Path) -> None:
         assert child.pid != os.getpid()
         back = child.result()
     _same(back, analyse_survey(path))
+    _reaped(child.pid)  # in the background: no zombie left behind
+
+
+def _reaped(pid: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"child {pid} was never reaped")
 
 
 def test_an_exception_in_the_child_is_raised_in_the_parent() -> None:
