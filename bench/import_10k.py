@@ -4,7 +4,8 @@ Issue 3 asks for "at least as fast as ogr2ogr, with exact arcs where it has 0.4 
 bench generates a deterministic survey drawing (mm, R2010, UTF-8: rooms as closed LWPOLYLINEs
 on 房间 with some bulged bays and L-shaped rooms, one outer wall ring, labels as centred TEXT or
 formatted MTEXT on 房间名称, walls as LINEs, a door block per room, a floor title), starts a
-throwaway PostGIS cluster and then, one after the other in child processes:
+throwaway PostGIS cluster and then, in each of ``--rounds`` rounds, one after the other in child
+processes:
 
 * ours: ``gis-app survey import FILE --building ID --floor 3F`` (read, detect layers, build,
   validate, georeference to the building footprint, write a draft batch);
@@ -12,12 +13,13 @@ throwaway PostGIS cluster and then, one after the other in child processes:
   the rooms in SQL (``ST_MakePolygon`` of the closed lines on the room layer, area, labels by
   ``ST_Contains``), which is what a user of GDAL 3.6 has to do.
 
-For each it records wall time, CPU time and peak memory of the child with its own children
-(``os.wait4`` and /proc sampling: ``survey import`` reads the drawing in a forked child, and both
-processes count; the database server's own memory is not counted for either), then compares
-room areas on the bulged rooms with the exact areas the generator knows. Run from the checkout:
+For each step it reports the median round's wall time, CPU time and peak memory of the child with
+its own children (``os.wait4`` and /proc sampling: ``survey import`` reads the drawing in a forked
+child, and both processes count; the database server's own memory is not counted for either),
+then compares room areas on the bulged rooms with the exact areas the generator knows. Run from
+the checkout:
 
-    PYTHONPATH=. .venv/bin/python bench/import_10k.py [--rooms 10000] [--write]
+    PYTHONPATH=. .venv/bin/python bench/import_10k.py [--rooms 10000] [--rounds 3] [--write]
 
 ``--write`` puts the figures into BENCHMARKS.md (its "import_10k" section). ``gdal-bin`` is
 installed with apt-get when ``ogr2ogr`` is missing (Debian; needs root).
@@ -357,6 +359,44 @@ def _combine(*runs: Run) -> Run:
     )
 
 
+STEPS = ("started", "dry", "ours", "load", "build")
+"""What each round measures: our start-up, dry run and import, then ogr2ogr and its SQL."""
+
+
+def _median(runs: list[Run]) -> Run:
+    """The run with the median wall time (the lower middle one of an even count)."""
+    return sorted(runs, key=lambda run: run.wall_s)[(len(runs) - 1) // 2]
+
+
+def _clear(psql: str, cluster) -> None:  # noqa: ANN001
+    """Undo the previous round: our draft batch (the same file again would change nothing) and
+    the ogr2ogr tables."""
+    clear = (
+        "DELETE FROM audit_log; DELETE FROM survey_room; DELETE FROM survey_batch; "
+        "DROP TABLE IF EXISTS ogr_rooms, ogr_labels, ogr_entities"
+    )
+    subprocess.run(
+        [psql, "-q", "-X", "-v", "ON_ERROR_STOP=1", cluster.conninfo("bench_import"),
+         "-c", clear, "-c", "VACUUM ANALYZE"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+
+
+def _ogr2ogr_command(ogr2ogr: str, pg: str, path: Path) -> list[str]:
+    return [
+        ogr2ogr, "--config", "DXF_ENCODING", "UTF-8", "-f", "PostgreSQL", pg, str(path),
+        "-nln", "ogr_entities", "-nlt", "GEOMETRY", "-dim", "XY", "-lco", "GEOMETRY_NAME=geom",
+    ]  # fmt: skip
+
+
+def _psql_command(psql: str, cluster) -> list[str]:  # noqa: ANN001
+    return [
+        psql, "-q", "-X", "-v", "ON_ERROR_STOP=1", "-t", "-A", cluster.conninfo("bench_import"),
+        "-c", OGR_SQL,
+    ]  # fmt: skip
+
+
 def ensure_ogr2ogr() -> str:
     found = shutil.which("ogr2ogr")
     if found:
@@ -526,7 +566,14 @@ def main() -> int:
     )
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
     parser.add_argument("--keep", type=Path, help="also keep the drawing at this path")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help="rounds of every step, medians reported (default 3; 1 with --size-mb)",
+    )
     args = parser.parse_args()
+    if args.rounds is None:
+        args.rounds = 1 if args.size_mb else 3
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     sys.path.insert(0, str(ROOT))
     from gis_app.cluster import LocalCluster
@@ -562,60 +609,41 @@ def main() -> int:
             "PYTHONPATH": str(ROOT),
         }
         cli = [sys.executable, "-m", "gis_app.cli"]
-        started = run_measured([*cli, "survey", "--help"], env)
-        dry = run_measured([*cli, "survey", "import", str(path), "--dry-run"], env)
-        ours = run_measured(
-            [*cli, "survey", "import", str(path), "--building", str(building_id),
-             "--floor", FLOOR, "--as", "bench"],
-            env,
-        )  # fmt: skip
-        if ours.returncode != 0 or dry.returncode != 0:
-            LOGGER.error("our import failed (%d):\n%s", ours.returncode, ours.stderr[-3000:])
-            return 1
-        our_areas = _our_areas(url)
-
+        ours_cmd = [*cli, "survey", "import", str(path), "--building", str(building_id),
+                    "--floor", FLOOR, "--as", "bench"]  # fmt: skip
         pg = f"PG:{cluster.conninfo('bench_import')}"
-        load = run_measured(
-            [
-                ogr2ogr,
-                "--config",
-                "DXF_ENCODING",
-                "UTF-8",
-                "-f",
-                "PostgreSQL",
-                pg,
-                str(path),
-                "-nln",
-                "ogr_entities",
-                "-nlt",
-                "GEOMETRY",
-                "-dim",
-                "XY",
-                "-lco",
-                "GEOMETRY_NAME=geom",
-            ],
-        )
         psql = shutil.which("psql") or str(find_pg_bin(cluster.pg_bin) / "psql")
-        build = run_measured(
-            [
-                psql,
-                "-q",
-                "-X",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-t",
-                "-A",
-                cluster.conninfo("bench_import"),
-                "-c",
-                OGR_SQL,
-            ],
-        )
-        gdal = _combine(load, build)
-        if gdal.returncode != 0:
-            LOGGER.error("ogr2ogr pipeline failed:\n%s", gdal.stderr[-3000:])
-            return 1
+        rounds: dict[str, list[Run]] = {name: [] for name in STEPS}
+        for number in range(1, args.rounds + 1):
+            _clear(psql, cluster)
+            measured = {
+                "started": run_measured([*cli, "survey", "--help"], env),
+                "dry": run_measured([*cli, "survey", "import", str(path), "--dry-run"], env),
+                "ours": run_measured(ours_cmd, env),
+                "load": run_measured(_ogr2ogr_command(ogr2ogr, pg, path)),
+                "build": run_measured(_psql_command(psql, cluster)),
+            }
+            for name in ("dry", "ours"):
+                if measured[name].returncode != 0:
+                    LOGGER.error("our import failed:\n%s", measured[name].stderr[-3000:])
+                    return 1
+            for name in ("load", "build"):
+                if measured[name].returncode != 0:
+                    LOGGER.error("ogr2ogr pipeline failed:\n%s", measured[name].stderr[-3000:])
+                    return 1
+            for name, run in measured.items():
+                rounds[name].append(run)
+            LOGGER.info(
+                "round %d: ours %.2f s, ogr2ogr pipeline %.2f s",
+                number,
+                measured["ours"].wall_s,
+                measured["load"].wall_s + measured["build"].wall_s,
+            )
+        our_areas = _our_areas(url)
         ogr_areas = _ogr_areas(url)
-
+        gdal_rounds = [_combine(a, b) for a, b in zip(rounds["load"], rounds["build"], strict=True)]
+        started, dry, ours, load, build = (_median(rounds[name]) for name in STEPS)
+        gdal = _median(gdal_rounds)
         our_rooms, gdal_rooms = len(our_areas), len(ogr_areas)
         our_err, gdal_err = _errors(our_areas, survey), _errors(ogr_areas, survey)
         rows = [
@@ -656,12 +684,18 @@ def main() -> int:
                 f"Drawing: {size_mb:.1f} MB generated DXF (R2010, mm), {survey.rooms} rooms "
                 f"({len(survey.bulged)} with a bulged bay), labels as TEXT/MTEXT, walls as "
                 "LINEs, a door block per room. Each pipeline runs as one child process per step "
-                "against the same throwaway PostGIS; CPU and peak RSS are the child's with its "
+                f"against the same throwaway PostGIS, in {args.rounds} rounds (each round: our "
+                "start-up, dry run and import, then ogr2ogr and its SQL, after removing the "
+                "previous round's rows and tables); the table gives each step's median round. "
+                "CPU and peak RSS are the child's with its "
                 "own children (our import reads the drawing in a forked child while it opens "
                 "the database: both count, their memory summed); the server's is not counted "
                 "for either.\n\n"
                 f"{table}\n\n"
-                f"Same-run peer ratio ours/ogr2ogr (rooms per wall second): **{ratio:.2f}**. "
+                f"Same-run peer ratio ours/ogr2ogr (rooms per wall second, medians): "
+                f"**{ratio:.2f}**. Every round, wall s: ours "
+                f"{', '.join(f'{r.wall_s:.2f}' for r in rounds['ours'])}; ogr2ogr pipeline "
+                f"{', '.join(f'{r.wall_s:.2f}' for r in gdal_rounds)}. "
                 f"Start-up {started.wall_s:.1f} s, read+build "
                 f"{max(dry.wall_s - started.wall_s, 0):.1f} s, database part "
                 f"{max(ours.wall_s - dry.wall_s, 0):.1f} s (differences of the runs above: "
