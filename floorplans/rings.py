@@ -299,7 +299,8 @@ def _plain_rings(outlines: Sequence[Outline], tol: RingTolerances) -> list[Plain
     terms = x1 * y2 - x2 * y1
     twice = np.zeros(len(rings))
     offsets = np.cumsum(kept) - kept
-    for size in np.unique(kept).tolist():
+    # Not np.unique: its first call imports numpy.ma (~5 ms), which nothing else here needs.
+    for size in set(kept.tolist()):
         group = np.flatnonzero(kept == size)
         columns = terms[offsets[group][:, None] + np.arange(size)]
         total = np.zeros(len(group))
