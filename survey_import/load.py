@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Iterable
+from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -62,16 +64,24 @@ from survey_import.review import latest_confirmed_batch_id
 from survey_import.writeback import read_room_ids
 
 __all__ = [
+    "FloorContext",
+    "LiveRecord",
     "LoadCode",
     "LoadError",
     "LoadOutcome",
     "MapFrame",
+    "PreparedLoad",
     "RoomMatch",
+    "floor_report",
     "georeference_plan",
     "load_floor_plan",
     "load_survey",
     "match_rooms",
     "pick_floor",
+    "prepare_floor_load",
+    "read_floor_context",
+    "same_file_batch",
+    "write_floor_load",
 ]
 
 LOGGER = logging.getLogger(__name__)
@@ -147,11 +157,12 @@ def load_survey(
     source_path: Path,
     actor: str,
     transform: PlanTransform | None = None,
+    context: FloorContext | None = None,
 ) -> LoadOutcome:
     """Write the analysed drawing (``survey_import.pipeline.SurveyResult``) as a draft batch.
 
     ``transform`` (e.g. a control-point fit made in the web UI) georeferences the plan instead
-    of the drawing's GEODATA or the footprint fit.
+    of the drawing's GEODATA or the footprint fit. ``context``: see :func:`load_floor_plan`.
     """
     if result.report.has_errors:
         raise LoadError(
@@ -175,6 +186,7 @@ def load_survey(
         source_path=source_path,
         actor=actor,
         transform=transform,
+        context=context,
     )
 
 
@@ -257,6 +269,325 @@ def _find_floor(
     return None
 
 
+@dataclass(slots=True)
+class LiveRecord:
+    """A live room of the floor, as the load needs it: to pair new rooms with, and to write as
+    removed when the new drawing no longer has it."""
+
+    id: int
+    number: str | None
+    name: str | None
+    use_category: str | None
+    use_subtype: str | None
+    usable_area_m2: float
+    area_rule: str | None
+    deductions_m2: float
+    source_handles: list[str]
+    label_raw: str | None
+    derived: bool
+    plan_polygon: BaseGeometry
+    map_polygon: BaseGeometry | None
+
+    def live_room(self) -> LiveRoom:
+        return LiveRoom(self.id, self.number, self.plan_polygon, self.usable_area_m2)
+
+
+@dataclass
+class FloorContext:
+    """What the database holds that a floor's load depends on: the building, the floor (when it
+    exists), its live rooms, the batch they come from. Read before the rooms are needed: the
+    CLI reads it while the drawing is still being read."""
+
+    building_id: int
+    province_code: str
+    footprint: BaseGeometry | None
+    """The building footprint in EPSG:4490, or None."""
+    requested_name: str
+    floor_name: str
+    """The requested name, or the existing floor's when it was found by its storey."""
+    ordinal: float
+    floor_id: int | None
+    live: list[LiveRecord]
+    base_batch_id: int | None
+    ids_by_handle: dict[str, int]
+    """Room ids written back into the drawing (XDATA), by entity handle."""
+    notes: ImportReport
+    """What finding the floor said (a floor found by its storey number)."""
+
+
+def read_floor_context(
+    session: Session,
+    building_id: int,
+    floor_name: str,
+    ordinal: float | None,
+    source_path: Path | None,
+) -> FloorContext:
+    """The database side of loading a plan as floor ``floor_name`` (storey ``ordinal``)."""
+    building = session.get(Building, building_id)
+    if building is None:
+        raise LoadError(f"楼栋 id={building_id} 不存在 (no building {building_id})")
+    notes = ImportReport()
+    floor = _find_floor(session, building_id, floor_name, ordinal, notes)
+    name = floor_name
+    if floor is not None:
+        name, ordinal = floor.name, floor.ordinal
+    elif ordinal is None:
+        raise LoadError(f"无法从楼层名 {floor_name!r} 判断楼层序号；请用 3F、B1、三层 这样的名称")
+    live_rooms = (
+        session.scalars(
+            select(Room)
+            .where(Room.floor_id == floor.id, Room.retired_at.is_(None))
+            .order_by(Room.id)
+        ).all()
+        if floor is not None
+        else []
+    )
+    return FloorContext(
+        building_id=building_id,
+        province_code=building.province_code,
+        footprint=None if building.footprint is None else to_shape(building.footprint),
+        requested_name=floor_name,
+        floor_name=name,
+        ordinal=ordinal,
+        floor_id=None if floor is None else floor.id,
+        live=[_live_record(room) for room in live_rooms],
+        base_batch_id=latest_confirmed_batch_id(session, building_id, name),
+        ids_by_handle=read_room_ids(source_path) if source_path is not None else {},
+        notes=notes,
+    )
+
+
+def _live_record(room: Room) -> LiveRecord:
+    return LiveRecord(
+        id=room.id,
+        number=room.number,
+        name=room.name,
+        use_category=room.use_category,
+        use_subtype=room.use_subtype,
+        usable_area_m2=room.usable_area_m2,
+        area_rule=room.area_rule,
+        deductions_m2=room.deductions_m2,
+        source_handles=list(room.source_handles or ()),
+        label_raw=room.label_raw,
+        derived=room.derived,
+        plan_polygon=to_shape(room.plan_geom),
+        map_polygon=None if room.map_geom is None else to_shape(room.map_geom),
+    )
+
+
+@dataclass
+class PreparedLoad:
+    """A floor plan made ready to store against its :class:`FloorContext`: georeferenced,
+    paired room by room with the live floor, the diff counted. Pure: no database."""
+
+    plan: FloorPlan
+    context: FloorContext
+    floor_report: ImportReport
+    """What finding the floor said; all a re-import of the same file reports."""
+    report: ImportReport
+    frame: MapFrame
+    matches: list[RoomMatch]
+    counts: dict[str, int]
+    details: list[dict[str, Any]]
+    """The diff's entries only this import knows (see ``review.diff_rooms``)."""
+
+    def row_chunks(self, size: int = 5000) -> Iterator[list[list[Any]]]:
+        """The :class:`SurveyRoom` rows in ``_ROW_COLUMNS`` order, a chunk at a time (a huge
+        drawing does not hold every row twice), the batch id left for the writer to fill."""
+        live_by_id = {record.id: record for record in self.context.live}
+        for first in range(0, len(self.matches), size):
+            yield _rows(
+                self.matches[first : first + size],
+                live_by_id,
+                self.frame,
+                self.context.province_code,
+            )
+
+
+def floor_report(plan: FloorPlan, context: FloorContext) -> ImportReport:
+    """What loading ``plan`` as the context's floor says before anything is compared."""
+    report = ImportReport()
+    requested = _ordinal_of(context.requested_name)
+    if plan.name and plan.name != context.requested_name:
+        drawn = _ordinal_of(plan.name)
+        if drawn is not None and requested is not None and drawn != requested:
+            report.warning(
+                LoadCode.FLOOR_NAME_DIFFERS,
+                f"图中楼层标题为 {plan.name!r}，但按 --floor {context.requested_name!r} 导入",
+            )
+    report.extend(context.notes)
+    return report
+
+
+def prepare_floor_load(
+    plan: FloorPlan,
+    context: FloorContext,
+    *,
+    georeference: GeoReference | None,
+    factor_to_m: float | None,
+    transform: PlanTransform | None = None,
+) -> PreparedLoad:
+    """Georeference ``plan`` and pair its rooms with the live floor of ``context``."""
+    if not plan.rooms:
+        raise LoadError(
+            f"楼层 {context.requested_name} 没有房间，未导入 "
+            f"(no rooms on floor {context.requested_name})"
+        )
+    head = floor_report(plan, context)
+    report = ImportReport()
+    report.extend(head)
+    if context.floor_id is None:
+        report.note(
+            LoadCode.NEW_FLOOR,
+            f"楼层 {context.floor_name}（序号 {context.ordinal:g}）尚不存在，确认生效时新建",
+        )
+    frame = georeference_plan(
+        plan,
+        georeference=georeference,
+        factor_to_m=factor_to_m,
+        footprint=context.footprint,
+        report=report,
+        transform=transform,
+    )
+    matches = match_rooms(
+        plan,
+        [record.live_room() for record in context.live],
+        live_names={record.id: record.name for record in context.live},
+        ids_by_handle=context.ids_by_handle,
+        report=report,
+    )
+    counts = {kind.value: 0 for kind in ChangeKind}
+    details: list[dict[str, Any]] = []
+    for match in matches:
+        counts[match.change] += 1
+        if match.change != ChangeKind.ADDED:
+            details.append(match.detail())
+    return PreparedLoad(plan, context, head, report, frame, matches, counts, details)
+
+
+def same_file_batch(
+    session: Session, sha256: str, context: FloorContext, report: ImportReport
+) -> LoadOutcome | None:
+    """The batch this very file already made for the floor, as the outcome of importing it
+    again (nothing written; ``report``, the :func:`floor_report`, says so), or None."""
+    existing = session.scalar(
+        select(SurveyBatch)
+        .where(
+            SurveyBatch.sha256 == sha256,
+            SurveyBatch.building_id == context.building_id,
+            SurveyBatch.floor_name == context.floor_name,
+        )
+        .order_by(SurveyBatch.id)
+        .limit(1)
+    )
+    if existing is None:
+        return None
+    report.note(
+        LoadCode.SAME_FILE,
+        f"同一文件（sha256 {sha256[:12]}…）已导入为批次 {existing.id}，状态 {existing.status}",
+        batch_id=existing.id,
+    )
+    return LoadOutcome(
+        batch_id=existing.id,
+        created=False,
+        status=existing.status,
+        building_id=context.building_id,
+        floor_name=context.floor_name,
+        floor_id=existing.floor_id,
+        rooms=sum(1 for r in existing.rooms if r.change != ChangeKind.REMOVED),
+        changes=dict((existing.diff_summary or {}).get("counts", {})),
+        georef=(existing.report or {}).get("georef"),
+        report=report,
+    )
+
+
+def write_floor_load(
+    session: Session,
+    prepared: PreparedLoad,
+    *,
+    sha256: str,
+    file_name: str,
+    units_used: str | None,
+    factor_to_m: float | None,
+    source_report: ImportReport,
+    source_info: dict[str, Any],
+    actor: str,
+    row_chunks: Iterable[list[list[Any]]] | None = None,
+) -> LoadOutcome:
+    """Write ``prepared`` as a draft batch: the batch row, its rooms by one COPY, the audit entry.
+
+    ``row_chunks``: the rows when made elsewhere (the CLI's reader process); by default
+    ``prepared.row_chunks()``."""
+    context, plan = prepared.context, prepared.plan
+    full = ImportReport()
+    full.extend(source_report)
+    full.extend(prepared.report)
+    georef = prepared.frame.describe()
+    # the diff and the report go in with the row: set after its INSERT, a 10,000-room diff was
+    # written a second time by an UPDATE
+    batch = SurveyBatch(
+        sha256=sha256,
+        file_name=file_name[:300],
+        building_id=context.building_id,
+        floor_id=context.floor_id,
+        floor_name=context.floor_name,
+        status=SurveyStatus.DRAFT.value,
+        created_by=actor,
+        units_used=units_used,
+        factor_to_m=factor_to_m,
+        province_code=context.province_code,
+        diff_summary={"counts": prepared.counts, "rooms": prepared.details},
+        report={
+            **full.to_dict(),
+            "source": source_info,
+            "floor": {
+                "name": context.floor_name,
+                "ordinal": context.ordinal,
+                "outline_wkt": plan.outline.wkt if plan.outline is not None else None,
+            },
+            "georef": georef,
+            "base_batch_id": context.base_batch_id,
+        },
+    )
+    session.add(batch)
+    session.flush()
+    _copy_rows(session, batch.id, prepared.row_chunks() if row_chunks is None else row_chunks)
+    session.add(
+        AuditLog(
+            actor=actor,
+            action="survey.import",
+            entity="survey_batch",
+            entity_id=str(batch.id),
+            after={
+                "file": file_name,
+                "sha256": sha256,
+                "floor": context.floor_name,
+                "counts": prepared.counts,
+            },
+            province_code=context.province_code,
+        )
+    )
+    session.flush()
+    LOGGER.info(
+        "survey batch %s drafted for building %s floor %s",
+        batch.id,
+        context.building_id,
+        context.floor_name,
+    )
+    return LoadOutcome(
+        batch_id=batch.id,
+        created=True,
+        status=batch.status,
+        building_id=context.building_id,
+        floor_name=context.floor_name,
+        floor_id=batch.floor_id,
+        rooms=len(plan.rooms),
+        changes=prepared.counts,
+        georef=georef,
+        report=prepared.report,
+    )
+
+
 def load_floor_plan(
     session: Session,
     plan: FloorPlan,
@@ -273,154 +604,41 @@ def load_floor_plan(
     source_path: Path | None,
     actor: str,
     transform: PlanTransform | None = None,
+    context: FloorContext | None = None,
 ) -> LoadOutcome:
-    """Write one floor plan as a draft batch of ``building_id``, floor ``floor_name``."""
-    building = session.get(Building, building_id)
-    if building is None:
-        raise LoadError(f"楼栋 id={building_id} 不存在 (no building {building_id})")
-    if not plan.rooms:
-        raise LoadError(f"楼层 {floor_name} 没有房间，未导入 (no rooms on floor {floor_name})")
-    report = ImportReport()
-    ordinal = _ordinal_of(floor_name)
-    if plan.name and plan.name != floor_name:
-        drawn = _ordinal_of(plan.name)
-        if drawn is not None and ordinal is not None and drawn != ordinal:
-            report.warning(
-                LoadCode.FLOOR_NAME_DIFFERS,
-                f"图中楼层标题为 {plan.name!r}，但按 --floor {floor_name!r} 导入",
-            )
-    if ordinal is None:
-        ordinal = plan.ordinal
-    floor = _find_floor(session, building_id, floor_name, ordinal, report)
-    if floor is not None:
-        floor_name = floor.name
-        ordinal = floor.ordinal
-    elif ordinal is None:
-        raise LoadError(f"无法从楼层名 {floor_name!r} 判断楼层序号；请用 3F、B1、三层 这样的名称")
+    """Write one floor plan as a draft batch of ``building_id``, floor ``floor_name``.
 
-    existing = session.scalar(
-        select(SurveyBatch)
-        .where(
-            SurveyBatch.sha256 == sha256,
-            SurveyBatch.building_id == building_id,
-            SurveyBatch.floor_name == floor_name,
+    ``context``: :func:`read_floor_context` for this building and floor, read earlier in the
+    same session (the CLI does so while the drawing is being read)."""
+    if context is None:
+        ordinal = _ordinal_of(floor_name)
+        context = read_floor_context(
+            session,
+            building_id,
+            floor_name,
+            plan.ordinal if ordinal is None else ordinal,
+            source_path,
         )
-        .order_by(SurveyBatch.id)
-        .limit(1)
-    )
-    if existing is not None:
-        report.note(
-            LoadCode.SAME_FILE,
-            f"同一文件（sha256 {sha256[:12]}…）已导入为批次 {existing.id}，状态 {existing.status}",
-            batch_id=existing.id,
-        )
-        return LoadOutcome(
-            batch_id=existing.id,
-            created=False,
-            status=existing.status,
-            building_id=building_id,
-            floor_name=floor_name,
-            floor_id=existing.floor_id,
-            rooms=sum(1 for r in existing.rooms if r.change != ChangeKind.REMOVED),
-            changes=dict((existing.diff_summary or {}).get("counts", {})),
-            georef=(existing.report or {}).get("georef"),
-            report=report,
-        )
-    if floor is None:
-        report.note(
-            LoadCode.NEW_FLOOR,
-            f"楼层 {floor_name}（序号 {ordinal:g}）尚不存在，确认生效时新建",
-        )
-
-    live_rooms = (
-        session.scalars(
-            select(Room)
-            .where(Room.floor_id == floor.id, Room.retired_at.is_(None))
-            .order_by(Room.id)
-        ).all()
-        if floor is not None
-        else []
-    )
-    frame = georeference_plan(
+    same = same_file_batch(session, sha256, context, floor_report(plan, context))
+    if same is not None:
+        return same
+    prepared = prepare_floor_load(
         plan,
+        context,
         georeference=georeference,
         factor_to_m=factor_to_m,
-        footprint=building.footprint,
-        report=report,
         transform=transform,
     )
-    ids_by_handle = read_room_ids(source_path) if source_path is not None else {}
-    matches = match_rooms(
-        plan,
-        [LiveRoom(r.id, r.number, to_shape(r.plan_geom), r.usable_area_m2) for r in live_rooms],
-        live_names={r.id: r.name for r in live_rooms},
-        ids_by_handle=ids_by_handle,
-        report=report,
-    )
-
-    counts = {kind.value: 0 for kind in ChangeKind}
-    details: list[dict[str, Any]] = []  # what only this import knows: see review.diff_rooms
-    for match in matches:
-        counts[match.change] += 1
-        if match.change != ChangeKind.ADDED:
-            details.append(match.detail())
-    full = ImportReport()
-    full.extend(source_report)
-    full.extend(report)
-    # the diff and the report go in with the row: set after its INSERT, a 10,000-room diff was
-    # written a second time by an UPDATE
-    batch = SurveyBatch(
+    return write_floor_load(
+        session,
+        prepared,
         sha256=sha256,
-        file_name=file_name[:300],
-        building_id=building_id,
-        floor_id=floor.id if floor is not None else None,
-        floor_name=floor_name,
-        status=SurveyStatus.DRAFT.value,
-        created_by=actor,
+        file_name=file_name,
         units_used=units_used,
         factor_to_m=factor_to_m,
-        province_code=building.province_code,
-        diff_summary={"counts": counts, "rooms": details},
-        report={
-            **full.to_dict(),
-            "source": source_info,
-            "floor": {
-                "name": floor_name,
-                "ordinal": ordinal,
-                "outline_wkt": plan.outline.wkt if plan.outline is not None else None,
-            },
-            "georef": frame.describe(),
-            "base_batch_id": latest_confirmed_batch_id(session, building_id, floor_name),
-        },
-    )
-    session.add(batch)
-    session.flush()
-    _copy_rows(session, batch, matches, {r.id: r for r in live_rooms}, frame)
-    session.add(
-        AuditLog(
-            actor=actor,
-            action="survey.import",
-            entity="survey_batch",
-            entity_id=str(batch.id),
-            after={"file": file_name, "sha256": sha256, "floor": floor_name, "counts": counts},
-            province_code=building.province_code,
-        )
-    )
-    session.flush()
-    LOGGER.info(
-        "survey batch %s drafted for building %s floor %s", batch.id, building_id, floor_name
-    )
-    return LoadOutcome(
-        batch_id=batch.id,
-        created=True,
-        status=batch.status,
-        building_id=building_id,
-        floor_name=floor_name,
-        floor_id=batch.floor_id,
-        rooms=len(plan.rooms),
-        changes=counts,
-        georef=frame.describe(),
-        report=report,
+        source_report=source_report,
+        source_info=source_info,
+        actor=actor,
     )
 
 
@@ -450,57 +668,45 @@ _ROW_COLUMNS = (
 )
 
 
-def _copy_rows(
-    session: Session,
-    batch: SurveyBatch,
-    matches: Sequence[RoomMatch],
-    live_by_id: dict[int, Room],
-    frame: MapFrame,
-) -> None:
+def _copy_rows(session: Session, batch_id: int, row_chunks: Iterable[list[list[Any]]]) -> None:
     """The batch's :class:`SurveyRoom` rows (one per match, in order) by one COPY.
 
     ORM inserts cost about a millisecond a row, and geometries went to the map one at a time:
     a 10,000-room drawing took ~15 s here. Geometries are now converted as arrays (EWKB hex,
-    which PostGIS reads as geometry input), a few thousand rooms at a time so that a huge
-    drawing does not hold every row twice, and streamed in the session's transaction.
+    which PostGIS reads as geometry input), a few thousand rooms at a time (see
+    :meth:`PreparedLoad.row_chunks`), and streamed in the session's transaction.
     """
-    if not matches:
-        return
     cursor = session.connection().connection.driver_connection.cursor()
     table = SurveyRoom.__table__.name
     with cursor.copy(f"COPY {table} ({', '.join(_ROW_COLUMNS)}) FROM STDIN") as copy:
-        for first in range(0, len(matches), _COPY_CHUNK):
-            chunk = matches[first : first + _COPY_CHUNK]
-            for row in _rows(batch, chunk, live_by_id, frame):
+        for chunk in row_chunks:
+            for row in chunk:
+                row[0] = batch_id
                 copy.write_row(row)
 
 
-_COPY_CHUNK = 5000
-
-
 def _rows(
-    batch: SurveyBatch,
     matches: Sequence[RoomMatch],
-    live_by_id: dict[int, Room],
+    live_by_id: dict[int, LiveRecord],
     frame: MapFrame,
+    province: str,
 ) -> list[list[Any]]:
     plans: list[BaseGeometry] = []
     maps: list[BaseGeometry | None] = []
     rows: list[list[Any]] = []
     to_place: list[int] = []
-    batch_id, province = batch.id, batch.province_code  # ORM attributes cost per read
     for index, match in enumerate(matches):
         room = match.plan_room
         if room is None:
             live = live_by_id[match.live_id]  # type: ignore[index]
-            plans.append(_multi(to_shape(live.plan_geom)))
-            maps.append(None if live.map_geom is None else _multi(to_shape(live.map_geom)))
-            rows.append(_removed_row(batch_id, province, live))
+            plans.append(_multi(live.plan_polygon))
+            maps.append(None if live.map_polygon is None else _multi(live.map_polygon))
+            rows.append(_removed_row(province, live))
         else:
             plans.append(room.polygon)
             maps.append(None)
             to_place.append(index)
-            rows.append(_draft_row(batch_id, province, room, match.live_id, match.change))
+            rows.append(_draft_row(province, room, match.live_id, match.change))
     plans = _multi_all(plans)
     if frame.transform is not None and to_place:
         placed = to_map_all([plans[i] for i in to_place], frame.transform)
@@ -549,23 +755,22 @@ def _text_array(values: Sequence[str]) -> str:
     return '{"' + joined + '"}' if values else "{}"
 
 
-def _draft_row(
-    batch_id: int, province: str, room: PlanRoom, live_id: int | None, change: str
-) -> list[Any]:
-    """A new room's column values in ``_ROW_COLUMNS`` order, geometries filled in later."""
+def _draft_row(province: str, room: PlanRoom, live_id: int | None, change: str) -> list[Any]:
+    """A new room's column values in ``_ROW_COLUMNS`` order, the batch id and the geometries
+    filled in later."""
     return [
-        batch_id, live_id, change, room.number, room.name, room.use, room.subtype, None, None,
+        None, live_id, change, room.number, room.name, room.use, room.subtype, None, None,
         room.area_m2, room.area_rule, room.deductions_m2, _text_array(room.handles),
         _label_raw(room), room.derived, room.layer, province,
     ]  # fmt: skip
 
 
-def _removed_row(batch_id: int, province: str, live: Room) -> list[Any]:
+def _removed_row(province: str, live: LiveRecord) -> list[Any]:
     """A live room the new drawing no longer has; it is retired when the batch goes live."""
     return [
-        batch_id, live.id, ChangeKind.REMOVED.value, live.number, live.name, live.use_category,
+        None, live.id, ChangeKind.REMOVED.value, live.number, live.name, live.use_category,
         live.use_subtype, None, None, live.usable_area_m2, live.area_rule, live.deductions_m2,
-        _text_array(live.source_handles or ()), live.label_raw, live.derived, None, province,
+        _text_array(live.source_handles), live.label_raw, live.derived, None, province,
     ]  # fmt: skip
 
 
@@ -614,12 +819,13 @@ def georeference_plan(
     *,
     georeference: GeoReference | None,
     factor_to_m: float | None,
-    footprint: Any,
+    footprint: BaseGeometry | None,
     report: ImportReport,
     transform: PlanTransform | None = None,
 ) -> MapFrame:
     """The drawing's GEODATA when usable, else a rigid fit of the plan to the building footprint
-    (EPSG:4490) in its CGCS2000 3° Gauss-Krüger zone; no map frame when neither exists.
+    (``footprint``, EPSG:4490) in its CGCS2000 3° Gauss-Krüger zone; no map frame when neither
+    exists.
     A ``transform`` given by the caller (control points) wins over both."""
     if transform is not None:
         frame = MapFrame(transform)
@@ -643,10 +849,9 @@ def georeference_plan(
             "(no footprint and no GEODATA: rooms have no map geometry)",
         )
         return MapFrame()
-    footprint_geo = to_shape(footprint)
     try:
-        crs = cgcs2000_gk_epsg(footprint_geo.centroid.x)
-        footprint_gk = to_map(footprint_geo, PlanTransform.identity(MAP_CRS), crs)
+        crs = cgcs2000_gk_epsg(footprint.centroid.x)
+        footprint_gk = to_map(footprint, PlanTransform.identity(MAP_CRS), crs)
         outline, source = fit_outline(plan)
         frame = MapFrame(fit_footprint(outline, footprint_gk, crs), source)
     except GeoreferenceError as exc:
