@@ -20,13 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ezdxf.tools.text import escape_dxf_line_endings
-
 from survey_import.dxf_lite import _FIELDS
 from survey_import.dxf_lite import _INTS
 from survey_import.dxf_lite import _POINTS
 from survey_import.dxf_lite import _REQUIRED
 from survey_import.dxf_lite import _STRINGS
+from survey_import.dxf_lite import escape_dxf_line_endings
 
 __all__ = ["Plan", "plan_for"]
 

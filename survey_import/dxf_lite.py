@@ -15,13 +15,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ezdxf.math import OCS
-from ezdxf.math import Vec3
-from ezdxf.tools.text import escape_dxf_line_endings
-from ezdxf.tools.text import fast_plain_mtext
-from ezdxf.tools.text import plain_text
+from survey_import.dxf_geometry import OCS
+from survey_import.dxf_geometry import Vec3
 
-__all__ = ["LiteEntity", "lite_entity", "plain_mtext"]
+__all__ = [
+    "LiteEntity",
+    "drawable",
+    "escape_dxf_line_endings",
+    "lite_entity",
+    "plain_mtext",
+    "plain_text",
+]
 
 _COMMON = {5: "handle", 8: "layer", 60: "invisible", 67: "paperspace"}
 _FIELDS: dict[str, dict[int, str]] = {
@@ -119,12 +123,24 @@ class LiteEntity:
     def plain_text(self, split: bool = False) -> str:
         if self._type == "MTEXT":
             if split:
+                from ezdxf.tools.text import fast_plain_mtext
+
                 return fast_plain_mtext(self.text or "", split=True)  # type: ignore[return-value]
             return plain_mtext(self.text or "")
         return plain_text(self.dxf.get("text", ""))
 
     def ocs(self) -> OCS:
         return OCS(self.dxf.get("extrusion", (0.0, 0.0, 1.0)))
+
+
+def drawable(entity: Any) -> bool:
+    """True for a light entity or an ezdxf graphical one (ezdxf keeps a type it does not know
+    as raw tags: nothing to draw)."""
+    if isinstance(entity, LiteEntity):
+        return True
+    from ezdxf.entities import DXFGraphic  # only ezdxf makes entities other than light ones
+
+    return isinstance(entity, DXFGraphic)
 
 
 def lite_entity(pairs: list[tuple[int, str]]) -> LiteEntity | None:
@@ -228,11 +244,28 @@ def _parse(dxftype: str, fields: dict[int, str], pairs: list[tuple[int, str]]) -
     return LiteEntity(dxftype, attrs, verts, text)
 
 
+def escape_dxf_line_endings(text: str) -> str:
+    """MTEXT content with its line ends as ``\\P`` (ezdxf's function of that name)."""
+    return text.replace("\r", "").replace("\n", "\\P")
+
+
+def plain_text(raw: str) -> str:
+    """ezdxf's ``plain_text`` of a TEXT, ATTRIB or ATTDEF value; only a value with something it
+    changes (%% codes, carets, line ends) goes through ezdxf: most labels are plain."""
+    if "%" in raw or "^" in raw or "\n" in raw or "\r" in raw:
+        from ezdxf.tools.text import plain_text as ezdxf_plain_text
+
+        return ezdxf_plain_text(raw)
+    return raw
+
+
 def plain_mtext(text: str) -> str:
     """``fast_plain_mtext(text)`` (ezdxf), the same string, by one regular expression instead of
     a loop over characters: labels are short, but a big survey holds thousands. Texts with
     special characters (%%c, carets) still go through ezdxf."""
     if "%" in text or "^" in text:
+        from ezdxf.tools.text import fast_plain_mtext
+
         return fast_plain_mtext(text, split=False)  # type: ignore[return-value]
     if "\\" not in text and "{" not in text and "}" not in text:
         return text

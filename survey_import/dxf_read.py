@@ -12,6 +12,7 @@ import hashlib
 import io
 import logging
 import math
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -22,27 +23,8 @@ from itertools import chain
 from operator import attrgetter
 from operator import itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
-
-import ezdxf
-from ezdxf import recover
-from ezdxf.entities import DXFGraphic
-from ezdxf.entities import Insert
-from ezdxf.entities.boundary_paths import ArcEdge
-from ezdxf.entities.boundary_paths import EdgePath
-from ezdxf.entities.boundary_paths import EllipseEdge
-from ezdxf.entities.boundary_paths import LineEdge
-from ezdxf.entities.boundary_paths import PolylinePath
-from ezdxf.entities.boundary_paths import SplineEdge
-from ezdxf.lldxf.encoding import decode_dxf_unicode
-from ezdxf.lldxf.encoding import decode_mif_to_unicode
-from ezdxf.lldxf.encoding import has_dxf_unicode
-from ezdxf.lldxf.encoding import has_mif_encoding
-from ezdxf.math import OCS
-from ezdxf.math import Matrix44
-from ezdxf.math import Vec3
-from ezdxf.math import fit_points_to_cad_cv
-from ezdxf.tools.text import plain_text
 
 from floorplans.primitives import Drawing
 from floorplans.primitives import GeoReference
@@ -51,19 +33,30 @@ from floorplans.primitives import Label
 from floorplans.primitives import LineWork
 from floorplans.primitives import Outline
 from gis_app.report import ImportReport
+from survey_import.dxf_geometry import OCS
+from survey_import.dxf_geometry import Matrix44
 from survey_import.dxf_geometry import Planar
+from survey_import.dxf_geometry import Vec3
 from survey_import.dxf_geometry import circle_vertices
 from survey_import.dxf_geometry import close_by_coordinates
 from survey_import.dxf_geometry import transform_bulged
-from survey_import.dxf_lite import LiteEntity
+from survey_import.dxf_lite import drawable
 from survey_import.dxf_lite import plain_mtext
+from survey_import.dxf_lite import plain_text
 from survey_import.dxf_sniff import RawHeader
 from survey_import.dxf_sniff import UnreadableDrawing
 from survey_import.dxf_sniff import choose_encoding
 from survey_import.dxf_sniff import sniff_file
+from survey_import.dxf_stream import LightDocument
+from survey_import.dxf_stream import load_streamed
 from survey_import.dxf_units import UnitsDecision
 from survey_import.dxf_units import decide_units
 from survey_import.dxf_units import unit_factor
+
+if TYPE_CHECKING:  # ezdxf is imported where a drawing needs it, not with this module
+    from ezdxf.entities import DXFGraphic
+    from ezdxf.entities import Insert
+    from ezdxf.entities.boundary_paths import EdgePath
 
 LOGGER = logging.getLogger(__name__)
 
@@ -219,7 +212,8 @@ class _Loaded:
 
 
 class _Blocks:
-    """Block definitions by name: (base point, entities), looked up case-insensitively."""
+    """Block definitions by name: (base point, entities), looked up case-insensitively, in an
+    ezdxf document or a streamed ``LightDocument``."""
 
     def __init__(self, doc: Any) -> None:
         self._doc = doc
@@ -228,6 +222,9 @@ class _Blocks:
     def get(self, name: str) -> tuple[Vec3, list[DXFGraphic]] | None:
         key = name.upper()
         if key not in self._cache:
+            if isinstance(self._doc, LightDocument):
+                self._cache[key] = self._doc.block(name)
+                return self._cache[key]
             layout = self._doc.blocks.get(name) if self._doc is not None else None
             if layout is None:
                 self._cache[key] = None
@@ -272,8 +269,6 @@ def _load(
             "文件没有 HEADER 段（无版本、单位、代码页），按 R2000 结构读取图元。",
         )
     if path.stat().st_size >= stream_threshold:
-        from survey_import.dxf_stream import load_streamed
-
         streamed = load_streamed(path, codec, _SYNTHETIC_HEADER if needs_header else "", report)
         if streamed is not None:
             doc, entities = streamed
@@ -297,6 +292,8 @@ def _load(
     text = data.decode(codec, errors="replace")
     if needs_header:
         text = _SYNTHETIC_HEADER + text
+    import ezdxf
+
     doc = None
     recovered = False
     try:
@@ -322,6 +319,9 @@ def _load(
 def _load_binary(
     path: Path, header: RawHeader, encoding: str | None, report: ImportReport
 ) -> _Loaded:
+    import ezdxf
+    from ezdxf import recover
+
     recovered = False
     try:
         doc = ezdxf.readfile(path, encoding=encoding)
@@ -399,6 +399,7 @@ def _recover(
 
 
 def _recover_once(raw: bytes, codec: str) -> tuple[Any, Any]:
+    from ezdxf import recover
     from ezdxf.lldxf import repair
 
     class _CodecRecover(recover.Recover):
@@ -427,6 +428,8 @@ def _short(exc: BaseException) -> str:
 
 
 def _geodata_of(doc: Any) -> Any:
+    if isinstance(doc, LightDocument):  # only made for a drawing without GEODATA
+        return None
     try:
         return doc.modelspace().get_geodata()
     except Exception:  # noqa: BLE001 - a broken GEODATA must not stop the import
@@ -470,11 +473,20 @@ def clean_text(value: str) -> str:
     """Decode DXF escapes that survive loading (\\U+XXXX, \\M+nXXXX) and trim."""
     if "\\" not in value:  # both escapes start with a backslash; most texts have none
         return value.strip()
-    if has_dxf_unicode(value):
+    if _DXF_UNICODE.search(value):
+        from ezdxf.lldxf.encoding import decode_dxf_unicode
+
         value = decode_dxf_unicode(value)
-    if has_mif_encoding(value):
+    if _MIF_ENCODED.search(value):
+        from ezdxf.lldxf.encoding import decode_mif_to_unicode
+
         value = decode_mif_to_unicode(value)
     return value.strip()
+
+
+# ezdxf's tests for the escapes its decoders replace (ezdxf.lldxf.encoding)
+_DXF_UNICODE = re.compile(r"(\\U\+[A-Fa-f0-9]{4})")
+_MIF_ENCODED = re.compile(r"(\\M\+[1-5][A-Fa-f0-9]{4})")
 
 
 class _Extractor:
@@ -598,7 +610,7 @@ class _Extractor:
         align: tuple[float, float, float] | None,
         height: float,
     ) -> None:
-        text = clean_text(_plain_text(raw))
+        text = clean_text(plain_text(raw))
         if text:
             args = (halign, valign, insert, align, height, _FLAT)
             self._text_values(raw, text, *args, (), layer, handle, "TEXT")
@@ -673,8 +685,8 @@ class _Extractor:
         handle_path: tuple[str, ...],
         inherited_layer: str | None,
     ) -> None:
-        if not isinstance(entity, DXFGraphic | LiteEntity):
-            return  # a type ezdxf does not know, kept as raw tags: nothing to draw
+        if not drawable(entity):
+            return
         dxftype = entity.dxftype()
         dxf = entity.dxf
         if dxf.get("invisible", 0):
@@ -1046,7 +1058,7 @@ class _Extractor:
     def _ellipse(self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str) -> None:
         tool = e.construction_tool()
         if m is not None:
-            tool.transform(m)
+            tool.transform(_ezdxf_matrix(m))
         span = (tool.end_param - tool.start_param) % math.tau
         closed = span < 1e-9 or abs(span - math.tau) < 1e-9
         if closed:
@@ -1059,7 +1071,7 @@ class _Extractor:
     def _spline(self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str) -> None:
         tool = e.construction_tool()
         if m is not None:
-            tool = tool.transform(m)
+            tool = tool.transform(_ezdxf_matrix(m))
         ctrl = list(tool.control_points)
         size = max((Vec3(p) - Vec3(ctrl[0])).magnitude for p in ctrl) if ctrl else 0.0
         pts = [(v.x, v.y, 0.0) for v in tool.flattening(max(size * 1e-4, 1e-9))]
@@ -1076,6 +1088,9 @@ class _Extractor:
     # -- hatches
 
     def _hatch(self, e: Any, m: Matrix44 | None, bp: tuple[str, ...], layer: str, h: str) -> None:
+        from ezdxf.entities.boundary_paths import EdgePath
+        from ezdxf.entities.boundary_paths import PolylinePath
+
         planar = self._ocs_planar(e, m)
         if planar.degenerate:
             return
@@ -1397,7 +1412,7 @@ def _insert_matrix(insert: Insert, base: Vec3) -> tuple[Matrix44, Planar]:
     table (streamed INSERTs are not bound to a document, so ezdxf cannot look it up)."""
     dxf = insert.dxf
     return _insert_transform(
-        insert.ocs(),
+        OCS(dxf.get("extrusion", _Z)),
         float(dxf.get("xscale", 1.0)),
         float(dxf.get("yscale", 1.0)),
         float(dxf.get("zscale", 1.0)),
@@ -1462,12 +1477,11 @@ def _arc_points(
     return pts
 
 
-def _plain_text(raw: str) -> str:
-    """``plain_text`` of TEXT, skipped when nothing in ``raw`` could change (%% codes, carets,
-    line ends): most labels are plain."""
-    if "%" in raw or "^" in raw or "\n" in raw or "\r" in raw:
-        return plain_text(raw)
-    return raw
+def _ezdxf_matrix(m: Matrix44) -> Any:
+    """``m`` as ezdxf's Matrix44 (the same 16 floats), for ezdxf's construction tools."""
+    from ezdxf.math import Matrix44 as EzdxfMatrix44
+
+    return EzdxfMatrix44(list(m))
 
 
 _OP_SLOW, _OP_NONE, _OP_LINE, _OP_POLY, _OP_CIRCLE = range(5)
@@ -1530,6 +1544,12 @@ def _template_op(child: Any, clean_layer: Callable[[str], str]) -> tuple[Any, ..
 
 def _edge_segment(edge: Any) -> tuple[tuple[float, float, float], ...] | None:
     """One boundary edge as (x, y, bulge) points, in the direction the loop runs."""
+    from ezdxf.entities.boundary_paths import ArcEdge
+    from ezdxf.entities.boundary_paths import EllipseEdge
+    from ezdxf.entities.boundary_paths import LineEdge
+    from ezdxf.entities.boundary_paths import SplineEdge
+    from ezdxf.math import fit_points_to_cad_cv
+
     if isinstance(edge, LineEdge):
         return ((edge.start[0], edge.start[1], 0.0), (edge.end[0], edge.end[1], 0.0))
     if isinstance(edge, ArcEdge):

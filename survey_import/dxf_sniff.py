@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ezdxf.lldxf.tagger import binary_tags_loader
-
 LOGGER = logging.getLogger(__name__)
 
 __all__ = [
@@ -200,6 +198,8 @@ def _ascii_header(path: Path, head: bytes) -> RawHeader:
 
 
 def _binary_header(path: Path) -> RawHeader:
+    from ezdxf.lldxf.tagger import binary_tags_loader  # binary files are read by ezdxf anyway
+
     values: dict[str, object] = {}
     has_header = False
     try:

@@ -7,34 +7,39 @@ block definitions INSERTs refer to. So the file is split: everything except the 
 section is read in 1 MB chunks of group codes and values, one entity at a time, and dropped once
 converted to primitives. Entities whose tag layout ``dxf_fast`` has a plan for go straight to the
 extractor; the others become light (``dxf_lite``) or ezdxf entities as before.
+
+The rest of the file is read by ezdxf only when something in it needs ezdxf: a plain skeleton
+(an R2000+ file whose blocks hold only entities ``dxf_lite`` reads, no GEODATA) becomes a
+:class:`LightDocument`, so that a drawing of plain entities is read without importing ezdxf
+(~0.1 s). The checks before are ezdxf's own loading checks (tag values, coordinates, section
+structure); anything else unusual leaves the skeleton to ezdxf as before.
 """
 
 from __future__ import annotations
 
+import binascii
 import io
 import logging
 import mmap
 import re
+import sys
 from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
-
-import ezdxf
-from ezdxf.entities import DXFGraphic
-from ezdxf.entities import factory
-from ezdxf.entities.subentity import entity_linker
-from ezdxf.lldxf.const import DXFStructureError
-from ezdxf.lldxf.extendedtags import ExtendedTags
-from ezdxf.lldxf.tagger import tag_compiler
-from ezdxf.lldxf.types import DXFTag
 
 from gis_app.report import ImportReport
 from survey_import.dxf_fast import plan_for
+from survey_import.dxf_geometry import Vec3
 from survey_import.dxf_lite import LiteEntity
+from survey_import.dxf_lite import drawable
 from survey_import.dxf_lite import lite_entity
 
-__all__ = ["load_streamed"]
+if TYPE_CHECKING:
+    from ezdxf.entities import DXFGraphic
+
+__all__ = ["LightDocument", "load_streamed"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -43,7 +48,8 @@ _SECTION = re.compile(
 )
 _EOF = re.compile(rb"(?m)^[ \t]*0[ \t]*\r?\nEOF[ \t]*\r?$")
 
-EntityStream = Callable[[Any], Iterator[tuple[float, DXFGraphic | None]]]
+EntityStream = Callable[[Any], Iterator[tuple[float, Any]]]
+"""(progress, light or ezdxf entity or None) in model-space order (see ``_entities``)."""
 
 
 def load_streamed(
@@ -68,17 +74,252 @@ def load_streamed(
         skeleton += mm[content_end:]
     text = bytes(skeleton).decode(codec, errors="replace")
     del skeleton
-    try:
-        doc = ezdxf.read(io.StringIO(text, newline=None))
-    except Exception:  # noqa: BLE001 - the whole-file path (with recover mode) takes over
-        LOGGER.debug("skeleton of %s did not load; reading the whole file", path, exc_info=True)
-        return None
+    doc: Any = None if header_prefix else light_document(text)
+    if doc is None:
+        import ezdxf
+
+        try:
+            doc = ezdxf.read(io.StringIO(text, newline=None))
+        except Exception:  # noqa: BLE001 - the whole-file path (with recover mode) takes over
+            LOGGER.debug("skeleton of %s did not load; reading the whole file", path, exc_info=True)
+            return None
     del text
 
-    def stream(sink: Any) -> Iterator[tuple[float, DXFGraphic | None]]:
+    def stream(sink: Any) -> Iterator[tuple[float, Any]]:
         yield from _entities(path, codec, content_start, content_end, report, sink)
 
     return doc, stream
+
+
+class LightDocument:
+    """What the reader needs of a plain skeleton: its DXF version and its block definitions
+    (base point, light entities), looked up case-insensitively like ezdxf's block table."""
+
+    def __init__(self, dxfversion: str, blocks: dict[str, tuple[Vec3, list[LiteEntity]]]) -> None:
+        self.dxfversion = dxfversion
+        self._blocks = blocks
+
+    def block(self, name: str) -> tuple[Vec3, list[LiteEntity]] | None:
+        return self._blocks.get(name.lower())
+
+
+def light_document(text: str) -> LightDocument | None:
+    """The skeleton ``text`` as a :class:`LightDocument`, or None when ezdxf must load it (it
+    may then still fail, as before)."""
+    if "GEODATA" in text or "GEOGRAPHICDATA" in text:
+        return None  # the georeference is read from ezdxf's objects
+    tags = _skeleton_tags(text)
+    if tags is None:
+        return None
+    sections = _skeleton_sections(tags)
+    if sections is None or sections.get("ENTITIES") != [] or "BLOCKS" not in sections:
+        return None
+    version = _header_version(sections.get("HEADER", []))
+    if version not in _R2000_PLUS:
+        return None
+    records = _block_records(sections.get("TABLES", []))
+    blocks = _light_blocks(sections["BLOCKS"])
+    if records is None or blocks is None or set(blocks) != records:
+        return None
+    return LightDocument(version, blocks)
+
+
+_R2000_PLUS = frozenset(("AC1015", "AC1018", "AC1021", "AC1024", "AC1027", "AC1032"))
+_LIGHT_SECTIONS = frozenset(("HEADER", "CLASSES", "TABLES", "BLOCKS", "ENTITIES", "OBJECTS"))
+
+# ezdxf's tag types (ezdxf.lldxf.types): coordinates, binary data, integers and floats
+_POINT_CODES = frozenset((*range(10, 19), 110, 111, 112, *range(210, 214), *range(1010, 1014)))
+_BINARY_CODES = frozenset((*range(310, 320), 1004))
+_INT_CODES = frozenset(
+    code
+    for start, stop in (
+        (60, 80),
+        (90, 100),
+        (160, 180),
+        (270, 300),
+        (370, 390),
+        (400, 410),
+        (420, 430),
+        (440, 460),
+        (1060, 1072),
+    )
+    for code in range(start, stop)
+)
+_FLOAT_CODES = frozenset(
+    code
+    for start, stop in ((10, 60), (110, 150), (210, 240), (460, 470), (1010, 1060))
+    for code in range(start, stop)
+)
+
+
+def _skeleton_tags(text: str) -> list[tuple[int, str]] | None:
+    """(code, value) up to the first EOF, as ezdxf's loader and tag compiler see them (code-0
+    values stripped, comments dropped), or None where they would raise or where the lines
+    do not end in a clean EOF."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    tags: list[tuple[int, str]] = []
+    try:
+        for i in range(0, len(lines) - 1, 2):
+            code = int(lines[i])
+            value = lines[i + 1]
+            if code == 0:
+                value = value.strip()
+                if lines[i + 1] == "EOF":
+                    tags.append((0, "EOF"))
+                    break
+            if code != 999:
+                tags.append((code, value))
+        else:
+            return None  # no EOF
+    except ValueError:
+        return None
+    return tags if _values_load(tags) else None
+
+
+def _values_load(tags: list[tuple[int, str]]) -> bool:
+    """True when ezdxf's tag compiler converts every value: an x coordinate followed by its y
+    (and maybe z), numbers that parse (integers also written as floats), hex binary data."""
+    count = len(tags)
+    i = 0
+    try:
+        while i < count:
+            code, value = tags[i]
+            i += 1
+            if code in _POINT_CODES:
+                if i >= count or tags[i][0] != code + 10:
+                    return False
+                float(value)
+                float(tags[i][1])
+                i += 1
+                if i < count and tags[i][0] == code + 20:
+                    float(tags[i][1])
+                    i += 1
+            elif code in _FLOAT_CODES:
+                float(value)
+            elif code in _INT_CODES:
+                try:
+                    int(value)
+                except ValueError:
+                    int(float(value))
+            elif code in _BINARY_CODES:
+                binascii.unhexlify(value)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
+def _skeleton_sections(tags: list[tuple[int, str]]) -> dict[str, list[tuple[int, str]]] | None:
+    """Section name -> the tags between its name and its ENDSEC, when the tags are nothing
+    but sections (each named once, from the known ones) and the EOF."""
+    sections: dict[str, list[tuple[int, str]]] = {}
+    i = 0
+    end = len(tags) - 1  # the EOF
+    while i < end:
+        if tags[i] != (0, "SECTION") or tags[i + 1][0] != 2:
+            return None
+        name = tags[i + 1][1]
+        try:
+            close = tags.index((0, "ENDSEC"), i + 2)
+        except ValueError:
+            return None
+        body = tags[i + 2 : close]
+        if name not in _LIGHT_SECTIONS or name in sections or (0, "SECTION") in body:
+            return None
+        sections[name] = body
+        i = close + 1
+    return sections
+
+
+def _header_version(header: list[tuple[int, str]]) -> str | None:
+    for i, (code, value) in enumerate(header[:-1]):
+        if code == 9 and value == "$ACADVER":
+            return header[i + 1][1] if header[i + 1][0] == 1 else None
+    return None
+
+
+def _entities_of(body: list[tuple[int, str]]) -> list[list[tuple[int, str]]] | None:
+    """The tags of a section split into entities (each from its code-0 tag)."""
+    if body and body[0][0] != 0:
+        return None
+    entities: list[list[tuple[int, str]]] = []
+    for tag in body:
+        if tag[0] == 0:
+            entities.append([tag])
+        else:
+            entities[-1].append(tag)
+    return entities
+
+
+def _block_records(body: list[tuple[int, str]]) -> set[str] | None:
+    """Lower-case names of the BLOCK_RECORD table, when every table is TABLE ... ENDTAB and the
+    names are unique."""
+    entities = _entities_of(body)
+    if entities is None:
+        return None
+    names: list[str] = []
+    table: str | None = None
+    for entity in entities:
+        kind = entity[0][1]
+        if kind == "TABLE":
+            if table is not None or len(entity) < 2 or entity[1][0] != 2:
+                return None
+            table = entity[1][1]
+        elif kind == "ENDTAB":
+            if table is None:
+                return None
+            table = None
+        elif table is None:
+            return None
+        elif table == "BLOCK_RECORD":
+            found = [value for code, value in entity if code == 2]
+            if kind != "BLOCK_RECORD" or len(found) != 1 or not found[0]:
+                return None
+            names.append(found[0].lower())
+    unique = set(names)
+    if table is not None or len(unique) != len(names):
+        return None
+    return unique
+
+
+def _light_blocks(
+    body: list[tuple[int, str]],
+) -> dict[str, tuple[Vec3, list[LiteEntity]]] | None:
+    """Lower-case name -> (base point, entities) of every BLOCK ... ENDBLK, when every entity
+    in them is a light one with a handle (ezdxf numbers entities without one)."""
+    entities = _entities_of(body)
+    if entities is None:
+        return None
+    blocks: dict[str, tuple[Vec3, list[LiteEntity]]] = {}
+    content: list[LiteEntity] | None = None
+    for entity in entities:
+        kind = entity[0][1]
+        if kind == "BLOCK":
+            if content is not None:
+                return None
+            names = [value for code, value in entity if code == 2]
+            base = [i for i, (code, _) in enumerate(entity) if code == 10]
+            if len(names) != 1 or not names[0] or len(base) > 1:
+                return None
+            key = names[0].lower()
+            if key in blocks:
+                return None
+            point = Vec3()
+            if base:
+                i = base[0]
+                z = entity[i + 2][1] if i + 2 < len(entity) and entity[i + 2][0] == 30 else 0.0
+                point = Vec3(float(entity[i][1]), float(entity[i + 1][1]), float(z))
+            content = []
+            blocks[key] = (point, content)
+        elif kind == "ENDBLK":
+            if content is None:
+                return None
+            content = None
+        else:
+            light = lite_entity(entity) if content is not None else None
+            if light is None or not light.dxf.get("handle"):
+                return None
+            content.append(light)  # type: ignore[union-attr]
+    return blocks if content is None else None
 
 
 def _sections(mm: mmap.mmap) -> list[tuple[str, int, int]]:
@@ -115,7 +356,7 @@ def _entities(
     ``sink`` (the extractor), the others are yielded as light or ezdxf entities, and a None
     now and then reports progress."""
     span = max(end - start, 1)
-    link = entity_linker()
+    link: Callable[[Any], bool] | None = None  # ezdxf's, from the first ezdxf entity on
     linking = False  # a POLYLINE or an INSERT with ATTRIBs waits for its VERTEX/ATTRIB/SEQEND
     queued: Any = None
     broken = 0
@@ -155,15 +396,22 @@ def _entities(
                         broken += 1
                         continue
                 kind = entity.dxftype()
-                if link(entity):
-                    linking = kind != "SEQEND"
-                    continue  # VERTEX/ATTRIB/SEQEND (linked to the entity before)
-                linking = kind == "POLYLINE" or (
-                    kind == "INSERT" and bool(entity.dxf.get("attribs_follow", 0))
-                )
-                if not isinstance(entity, LiteEntity | DXFGraphic):  # not drawable: unknown type
-                    broken += 1
-                    continue
+                # a light entity is never linked, nor links what follows; only inside a linked
+                # structure does it make the linker raise
+                if linking or not isinstance(entity, LiteEntity):
+                    if link is None:
+                        from ezdxf.entities.subentity import entity_linker
+
+                        link = entity_linker()
+                    if link(entity):
+                        linking = kind != "SEQEND"
+                        continue  # VERTEX/ATTRIB/SEQEND (linked to the entity before)
+                    linking = kind == "POLYLINE" or (
+                        kind == "INSERT" and bool(entity.dxf.get("attribs_follow", 0))
+                    )
+                    if not drawable(entity):  # an unknown type
+                        broken += 1
+                        continue
                 if entity.dxf.get("paperspace", 0):
                     continue
                 if queued is not None:
@@ -171,7 +419,9 @@ def _entities(
                 queued = entity
     except _EndOfSection:
         pass
-    except DXFStructureError as exc:
+    except Exception as exc:
+        if not _structure_error(exc):
+            raise
         LOGGER.debug("streaming stopped", exc_info=True)
         stopped = f"{exc} (byte {position})"
     yield 1.0, queued
@@ -194,10 +444,27 @@ class _EndOfSection(Exception):
     """The ENDSEC tag of the streamed section."""
 
 
+class StreamStructureError(Exception):
+    """Tags that cannot be read on (ezdxf's loader raises its DXFStructureError for these)."""
+
+
+def _structure_error(exc: Exception) -> bool:
+    """True for a structure error of the tags: ours, or ezdxf's when ezdxf read an entity."""
+    if isinstance(exc, StreamStructureError):
+        return True
+    const = sys.modules.get("ezdxf.lldxf.const")
+    return const is not None and isinstance(exc, const.DXFStructureError)
+
+
 def _load_entity(pairs: list[tuple[int, str]]) -> DXFGraphic | None:
     """An ezdxf entity from raw tags, for every type the lite reader does not cover.
 
     Raises DXFStructureError (like ezdxf's own loader) for broken coordinates."""
+    from ezdxf.entities import factory
+    from ezdxf.lldxf.extendedtags import ExtendedTags
+    from ezdxf.lldxf.tagger import tag_compiler
+    from ezdxf.lldxf.types import DXFTag
+
     try:
         tags = list(tag_compiler(iter([DXFTag(code, value) for code, value in pairs])))
     except OverflowError:  # an integer written as 1e400: this entity only
@@ -252,13 +519,13 @@ def _raw_chunks(
                 lines.pop()
             if len(lines) % 2:
                 if remaining > 0:
-                    raise DXFStructureError("odd number of lines in a chunk")
+                    raise StreamStructureError("odd number of lines in a chunk")
                 lines.pop()  # a group code without its value at the very end
             try:
                 codes = list(map(_CODES.__getitem__, lines[0::2]))
             except ValueError:
                 bad = next(c for c in lines[0::2] if not c.strip().lstrip("-").isdigit())
-                raise DXFStructureError(f"invalid group code {bad[:20]!r}") from None
+                raise StreamStructureError(f"invalid group code {bad[:20]!r}") from None
             values = lines[1::2]
             del lines
             if _CODES.comments and 999 in codes:  # comments: dropped, as ezdxf does
