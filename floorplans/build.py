@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from operator import is_not
 
 import numpy as np
 import shapely
@@ -89,6 +90,16 @@ class _Text:
 
 
 @dataclass(slots=True)
+class _Placed:
+    """The labels placed by room-layer detection: the rings it looked at, their tree and each
+    text's smallest holding ring (index into ``rings``, or None)."""
+
+    rings: list[Candidate]
+    tree: STRtree
+    owners: list[int | None]
+
+
+@dataclass(slots=True)
 class _Node:
     """A candidate in the containment forest."""
 
@@ -153,8 +164,9 @@ def _build(
     for layer, cands, _ in built:
         all_rings[layer].extend(cands)
 
+    placed: _Placed | None = None
     if room_layers is None:
-        chosen = _detect_room_layers(all_rings, texts, report)
+        chosen, placed = _detect_room_layers(all_rings, texts, report)
     else:
         chosen = sorted(
             {layer for layer in _all_layers(drawing) if layer_matches(layer, room_layers)}
@@ -187,7 +199,14 @@ def _build(
         candidates = rooms_from_linework(drawing, line_layers, [t.point for t in texts], tol)
         derived = bool(candidates)
 
-    forest = _classify(candidates, texts, report)
+    # Detection placed the labels in these very rings when they are the same ones in the same
+    # order (one room layer, no duplicate dropped, no ring below MIN_RING_M2): the most common
+    # drawing. Its tree and owners are then what _classify would compute again.
+    if placed is not None and (
+        len(placed.rings) != len(candidates) or any(map(is_not, placed.rings, candidates))
+    ):
+        placed = None
+    forest = _classify(candidates, texts, report, placed)
     rooms_nodes = [n for n in forest if n.role in ("room", "nested")]
     outlines = [n.cand.polygon for n in forest if n.role == "outline"]
 
@@ -283,13 +302,15 @@ def _texts(
 
 def _detect_room_layers(
     rings: dict[str, list[Candidate]], texts: list[_Text], report: ImportReport
-) -> list[str]:
-    """Pick layers whose closed rings hold room labels (or, with no labels, look like rooms)."""
+) -> tuple[list[str], _Placed]:
+    """Pick layers whose closed rings hold room labels (or, with no labels, look like rooms);
+    also returns where the labels were placed."""
     usable = [(layer, c) for layer, cands in rings.items() for c in cands if c.area >= MIN_RING_M2]
+    looked_at = [c for _, c in usable]
     # A label votes for the smallest ring holding it, so a wall or outline ring around labelled
     # rooms does not look labelled itself.
-    _, owners = _smallest_containing(
-        [c.polygon for _, c in usable], [c.area for _, c in usable], [t.point for t in texts]
+    tree, owners = _smallest_containing(
+        [c.polygon for c in looked_at], [c.area for c in looked_at], [t.point for t in texts]
     )
     owned = {o for o in owners if o is not None}
     stats: dict[str, tuple[int, int]] = {}
@@ -326,7 +347,7 @@ def _detect_room_layers(
         layers=chosen,
         candidates={layer: {"rings": n, "labelled": k} for layer, (n, k) in sorted(stats.items())},
     )
-    return chosen
+    return chosen, _Placed(looked_at, tree, owners)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,8 +415,14 @@ def _same_shape(a: Candidate, b: Candidate) -> bool:
     return diff <= max(0.005 * big, 0.01)
 
 
-def _classify(candidates: list[Candidate], texts: list[_Text], report: ImportReport) -> list[_Node]:
-    """Arrange candidates by containment and decide outline / room / nested room / hole.
+def _classify(
+    candidates: list[Candidate],
+    texts: list[_Text],
+    report: ImportReport,
+    placed: _Placed | None = None,
+) -> list[_Node]:
+    """Arrange candidates by containment and decide outline / room / nested room / hole
+    (``placed``: the labels already placed in exactly these rings).
 
     * a ring holding several rooms (≥ 2 children covering half of it, or labelled children while
       it has no label of its own) is a floor or building outline, not a room;
@@ -407,7 +434,7 @@ def _classify(candidates: list[Candidate], texts: list[_Text], report: ImportRep
         return nodes
     polys = [n.cand.polygon for n in nodes]
     array = _array(polys)
-    tree = STRtree(array)
+    tree = STRtree(array) if placed is None else placed.tree
     area = [n.cand.area for n in nodes]
     parent: list[int | None] = [None] * len(nodes)
     # Rings holding each ring's representative point, all in one tree query: a ring's parent is
@@ -430,7 +457,10 @@ def _classify(candidates: list[Candidate], texts: list[_Text], report: ImportRep
             nodes[best].children.append(nodes[i])
 
     if texts:
-        _, owners = _smallest_containing(polys, area, [t.point for t in texts], tree)
+        if placed is None:
+            _, owners = _smallest_containing(polys, area, [t.point for t in texts], tree)
+        else:
+            owners = placed.owners
         for t_index, owner in enumerate(owners):
             if owner is None:
                 continue
