@@ -31,10 +31,12 @@ __all__ = [
     "Base",
     "DatabaseUnavailable",
     "SchemaOutOfDate",
+    "committed",
     "current_revision",
     "get_engine",
     "head_revision",
     "local_cluster",
+    "new_session",
     "open_database",
     "session_scope",
     "upgrade_schema",
@@ -114,8 +116,19 @@ def session_scope(settings: Settings, engine: Engine | None = None) -> Iterator[
 
     ``engine``: what :func:`open_database` already returned for ``settings`` (a command that
     opened the database early), so that its checks are not made twice."""
-    engine = engine or open_database(settings)
-    session = sessionmaker(bind=engine, expire_on_commit=False)()
+    with committed(new_session(engine or open_database(settings))) as session:
+        yield session
+
+
+def new_session(engine: Engine) -> Session:
+    """A session on ``engine`` whose objects stay readable after the commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)()
+
+
+@contextmanager
+def committed(session: Session) -> Iterator[Session]:
+    """``session`` committed at the end of the block, rolled back on error, closed either way
+    (a command that began its session before it knew it would write: ``survey import``)."""
     try:
         yield session
         session.commit()

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from gis_app.config import Settings
+    from survey_import.load import FloorContext
     from survey_import.pipeline import SurveyOptions
     from survey_import.pipeline import SurveyResult
 
@@ -137,13 +138,12 @@ def import_command(
 ) -> None:
     """Import the DXF drawing PATH (导入测绘 DXF 图纸)."""
     from survey_import.pipeline import SurveyOptions
-    from survey_import.pipeline import result_to_contract
 
     logging.getLogger("ezdxf").setLevel(
         logging.DEBUG if LOGGER.isEnabledFor(logging.DEBUG) else logging.ERROR
     )
     settings = ctx.obj
-    opened: Engine | Exception | None = None
+    opened: _OpenedDatabase | Exception | None = None
     try:
         _check_arguments(path, dry_run, profile, units, encoding, building_ref)
         options = SurveyOptions(
@@ -160,10 +160,34 @@ def import_command(
                 from gis_app.config import Settings
 
                 settings = Settings.from_env()
-            result, opened = _analyse_while_opening_database(path, options, fmt, settings)
+            result, opened = _analyse_while_opening_database(
+                path, options, fmt, settings, building_ref, floor_name
+            )
     except _Unusable as exc:
         _fail_unusable(fmt, exc.code, exc.message)
         return
+    try:
+        _report_and_load(ctx, settings, opened, result, dry_run, fmt, path, building_ref,
+                         floor_name, actor)  # fmt: skip
+    finally:
+        if isinstance(opened, _OpenedDatabase):
+            opened.close()
+
+
+def _report_and_load(
+    ctx: click.Context,
+    settings: Settings,
+    opened: _OpenedDatabase | Exception | None,
+    result: SurveyResult,
+    dry_run: bool,
+    fmt: str,
+    path: Path,
+    building_ref: str | None,
+    floor_name: str | None,
+    actor: str | None,
+) -> None:
+    """Print what was read; unless it is a dry run or the drawing has errors, store it."""
+    from survey_import.pipeline import result_to_contract
 
     has_errors = result.report.has_errors
     if fmt == "json":
@@ -253,25 +277,39 @@ def _analyse_with_progress(path: Path, options: SurveyOptions, fmt: str) -> Surv
 
 
 def _analyse_while_opening_database(
-    path: Path, options: SurveyOptions, fmt: str, settings: Settings
-) -> tuple[SurveyResult, Engine | Exception]:
+    path: Path,
+    options: SurveyOptions,
+    fmt: str,
+    settings: Settings,
+    building_ref: str | None,
+    floor_name: str | None,
+) -> tuple[SurveyResult, _OpenedDatabase | Exception]:
     """Analyse the drawing in a forked child while this process opens the database.
 
     The database side (SQLAlchemy, GeoAlchemy2, the models, pyproj, the connection and schema
     check, perhaps starting the private cluster) takes about a second and the drawing none of
-    it, so on two cores the two overlap (see :mod:`survey_import.handoff`). The opened engine is
-    returned, or the failure to open it, to be raised where loading would have met it: a drawing
-    with errors still gets its report and exit 1 first, as without the overlap.
+    it, so on two cores the two overlap (see :mod:`survey_import.handoff`); the load's
+    transaction begins then too and reads the floor's context ahead. The opened database is
+    returned, or the failure to open it, to be raised where loading would have met it: a
+    drawing with errors still gets its report and exit 1 first, as without the overlap.
     """
     from survey_import.handoff import AnalysisChild
     from survey_import.handoff import ChildFailed
     from survey_import.pipeline import paused_gc
 
+    opened: _OpenedDatabase | Exception | None = None
     try:
-        with AnalysisChild.start(lambda: _analyse_with_progress(path, options, fmt)) as child:
-            opened = _open_database(settings)
-            with paused_gc():  # like reading: the rooms are long-lived, hardly a cycle
-                return child.result(), opened
+        try:
+            with AnalysisChild.start(lambda: _analyse_with_progress(path, options, fmt)) as child:
+                opened = _open_database(settings)
+                if isinstance(opened, _OpenedDatabase):
+                    opened.read_ahead(building_ref, floor_name, path)
+                with paused_gc():  # like reading: the rooms are long-lived, hardly a cycle
+                    return child.result(), opened
+        except BaseException:
+            if isinstance(opened, _OpenedDatabase):
+                opened.close()
+            raise
     except KeyboardInterrupt:
         raise _Unusable("INTERRUPTED", "已中断 (interrupted)") from None
     except ChildFailed as exc:
@@ -280,7 +318,7 @@ def _analyse_while_opening_database(
         raise _Unusable("INTERNAL_ERROR", f"{path.name}: {exc}") from exc
 
 
-def _open_database(settings: Settings) -> Engine | Exception:
+def _open_database(settings: Settings) -> _OpenedDatabase | Exception:
     """Import the database side of the load and open the database; or the failure."""
     try:
         from sqlalchemy.orm import configure_mappers
@@ -292,7 +330,43 @@ def _open_database(settings: Settings) -> Engine | Exception:
         configure_mappers()
     except Exception as exc:  # noqa: BLE001 - raised again where the load would meet it
         return exc
-    return engine
+    return _OpenedDatabase(engine)
+
+
+class _OpenedDatabase:
+    """The database opened while the child reads the drawing, and the load's session, begun
+    then too: what the load will read of the floor is read ahead in its transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        from gis_app.db import new_session
+
+        self.engine = engine
+        self.session = new_session(engine)
+        self.ahead: tuple[int, FloorContext] | Exception | None = None
+
+    def read_ahead(self, building_ref: str | None, floor_name: str | None, path: Path) -> None:
+        """Read the floor's context (:func:`survey_import.load.read_floor_context`) when the
+        command names the floor by its storey; a failure is kept for the load to raise."""
+        from survey_import.load import floor_ordinal
+        from survey_import.load import read_floor_context
+        from survey_import.load import resolve_building
+
+        name = floor_name.strip() if floor_name else None
+        ordinal = floor_ordinal(name) if name else None
+        if building_ref is None or name is None or ordinal is None:
+            return  # the drawing's floor title decides: read when the result is in
+        try:
+            building_id = resolve_building(self.session, building_ref)
+            self.ahead = (
+                building_id,
+                read_floor_context(self.session, building_id, name, ordinal, path),
+            )
+        except Exception as exc:  # noqa: BLE001 - raised again where the load would meet it
+            self.ahead = exc
+
+    def close(self) -> None:
+        """End the session; a transaction the load did not commit is rolled back."""
+        self.session.close()
 
 
 def _analyse(path: Path, options: SurveyOptions) -> SurveyResult:
@@ -333,7 +407,7 @@ def _fail_unusable(fmt: str, code: str, message: str) -> None:
 
 def _load(
     settings: Settings,
-    engine: Engine | None,
+    opened: _OpenedDatabase | None,
     result: SurveyResult,
     building_ref: str | None,
     floor_name: str | None,
@@ -341,6 +415,7 @@ def _load(
     actor: str | None,
 ) -> Any:
     """Store the result as a draft survey batch in one transaction (all or nothing)."""
+    from gis_app.db import committed
     from gis_app.db import session_scope
     from survey_import.load import LoadError
     from survey_import.load import load_survey
@@ -348,15 +423,21 @@ def _load(
     from survey_import.pipeline import paused_gc
 
     assert building_ref is not None  # checked by _check_arguments
+    transaction = session_scope(settings) if opened is None else committed(opened.session)
+    ahead = None if opened is None else opened.ahead
     try:
-        with paused_gc(), session_scope(settings, engine) as session:  # as while reading
+        with paused_gc(), transaction as session:  # as while reading
+            if isinstance(ahead, Exception):
+                raise ahead
+            building_id, context = ahead or (resolve_building(session, building_ref), None)
             return load_survey(
                 session,
                 result,
-                building_id=resolve_building(session, building_ref),
+                building_id=building_id,
                 floor_name=floor_name,
                 source_path=path,
                 actor=actor or _current_user(),
+                context=context,
             )
     except LoadError as exc:
         raise _Unusable("LOAD_REJECTED", str(exc)) from exc

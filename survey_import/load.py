@@ -72,6 +72,7 @@ __all__ = [
     "MapFrame",
     "PreparedLoad",
     "RoomMatch",
+    "floor_ordinal",
     "floor_report",
     "georeference_plan",
     "load_floor_plan",
@@ -214,14 +215,15 @@ def pick_floor(floors: Sequence[FloorPlan], floor_name: str | None) -> tuple[Flo
     for plan in floors:
         if plan.name == wanted:
             return plan, wanted
-    ordinal = _ordinal_of(wanted)
+    ordinal = floor_ordinal(wanted)
     matches = [p for p in floors if ordinal is not None and p.ordinal == ordinal]
     if len(matches) == 1:
         return matches[0], wanted
     raise LoadError(f"图纸中没有楼层 {wanted!r}（图中楼层：{names}）")
 
 
-def _ordinal_of(name: str) -> float | None:
+def floor_ordinal(name: str) -> float | None:
+    """The storey a floor name stands for ("3F" → 3, "B1" → -1, "三层" → 3), or None."""
     title = parse_floor_title(name)
     return title.ordinal if title is not None else None
 
@@ -407,9 +409,9 @@ class PreparedLoad:
 def floor_report(plan: FloorPlan, context: FloorContext) -> ImportReport:
     """What loading ``plan`` as the context's floor says before anything is compared."""
     report = ImportReport()
-    requested = _ordinal_of(context.requested_name)
+    requested = floor_ordinal(context.requested_name)
     if plan.name and plan.name != context.requested_name:
-        drawn = _ordinal_of(plan.name)
+        drawn = floor_ordinal(plan.name)
         if drawn is not None and requested is not None and drawn != requested:
             report.warning(
                 LoadCode.FLOOR_NAME_DIFFERS,
@@ -609,9 +611,13 @@ def load_floor_plan(
     """Write one floor plan as a draft batch of ``building_id``, floor ``floor_name``.
 
     ``context``: :func:`read_floor_context` for this building and floor, read earlier in the
-    same session (the CLI does so while the drawing is being read)."""
-    if context is None:
-        ordinal = _ordinal_of(floor_name)
+    same session (the CLI does so while the drawing is being read); read here when it is
+    missing or was read for another building or floor."""
+    if context is None or (context.building_id, context.requested_name) != (
+        building_id,
+        floor_name,
+    ):
+        ordinal = floor_ordinal(floor_name)
         context = read_floor_context(
             session,
             building_id,

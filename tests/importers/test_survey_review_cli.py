@@ -9,8 +9,10 @@ import os
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine
+from sqlalchemy import select
 from sqlalchemy import text
 
+from gis_app import models
 from gis_app.cli import root
 from gis_app.db import session_scope
 from survey_import import commands as commands_module
@@ -183,6 +185,89 @@ def test_a_file_that_is_not_a_dxf_changes_nothing(settings, tmp_path):
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert _counts(settings.database_url) == before
+
+
+class _RolledBack(Exception):
+    """Raised to leave a session scope without committing."""
+
+
+def _draft(session, batch_id: int) -> list[tuple]:  # noqa: ANN001
+    rows = session.execute(
+        text(
+            "SELECT matched_room_id, change, number, name, usable_area_m2, "
+            "ST_AsText(plan_geom), ST_AsText(map_geom), source_handles "
+            "FROM survey_room WHERE batch_id = :batch ORDER BY id"
+        ),
+        {"batch": batch_id},
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_the_floor_read_ahead_stores_what_a_load_reading_it_after_stores(
+    settings, database_url, tmp_path, monkeypatch
+):
+    """The CLI reads the floor's context (building, live rooms, base batch) in the load's
+    transaction while the child reads the drawing; a re-survey of a live floor is then paired,
+    diffed and stored exactly as by a load that reads the context when the rooms are in."""
+    building = _live_floor(settings, tmp_path)
+    plan = write_plan(tmp_path / "v2.dxf", SECOND_SURVEY)
+    with pytest.raises(_RolledBack), session_scope(settings) as session:
+        expected = load_plan(session, plan, building)
+        expected_rows = _draft(session, expected.batch_id)
+        expected_diff = session.get(models.SurveyBatch, expected.batch_id).diff_summary
+        raise _RolledBack
+    reads, given = [], []
+    real_read, real_load = load_module.read_floor_context, load_module.load_floor_plan
+
+    def read(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        reads.append(os.getpid())
+        return real_read(*args, **kwargs)
+
+    def load(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        given.append(kwargs["context"])
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(load_module, "read_floor_context", read)
+    monkeypatch.setattr(load_module, "load_floor_plan", load)
+    result = _run(settings, "import", str(plan), "--building", str(building), "--floor", "3F")
+    assert result.exit_code == 0, result.output
+    # read once, ahead, by the command, and handed to the load, which did not read it again
+    assert reads == [os.getpid()]
+    assert len(given) == 1 and given[0].floor_name == "3F" and len(given[0].live) == 4
+    with session_scope(settings) as session:
+        batch = session.scalar(select(models.SurveyBatch).order_by(models.SurveyBatch.id.desc()))
+        assert batch.diff_summary == expected_diff
+        assert batch.diff_summary["counts"]["removed"] == 1
+        assert _draft(session, batch.id) == expected_rows
+
+
+def test_a_building_that_is_not_there_is_refused_after_the_drawing_errors(
+    settings, tmp_path, monkeypatch
+):
+    """The read-ahead meets the unknown building first, but the drawing's errors are reported
+    first (exit 1), as when the drawing was read before the database was asked; and the
+    read-ahead's transaction is not left open."""
+    record = tmp_path / "pid"
+    plan = write_plan(tmp_path / "3f.dxf")
+    unknown = _run(settings, "import", str(plan), "--building", "999999", "--floor", "3F")
+    assert unknown.exit_code == 2, unknown.output
+    assert "999999" in unknown.output
+    monkeypatch.setattr(pipeline_module, "build_floor_plans", _build_in(record, error="墙线自相交"))
+    flawed = _run(settings, "import", str(plan), "--building", "999999", "--floor", "3F")
+    assert flawed.exit_code == 1, flawed.output
+    assert "墙线自相交" in flawed.output and "999999" not in flawed.output
+    engine = create_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            open_transactions = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state LIKE 'idle in transaction%'"
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert open_transactions == 0
 
 
 DATABASE_DOWN = "postgresql+psycopg://nobody@127.0.0.1:1/nothing"
