@@ -393,9 +393,12 @@ class PreparedLoad:
     details: list[dict[str, Any]]
     """The diff's entries only this import knows (see ``review.diff_rooms``)."""
 
-    def row_chunks(self, size: int = 5000) -> Iterator[list[list[Any]]]:
-        """The :class:`SurveyRoom` rows in ``_ROW_COLUMNS`` order, a chunk at a time (a huge
-        drawing does not hold every row twice), the batch id left for the writer to fill."""
+    def row_chunks(self, size: int = 1000) -> Iterator[list[list[Any]]]:
+        """The :class:`SurveyRoom` rows in ``_ROW_COLUMNS`` order, a chunk at a time, the batch
+        id left for the writer to fill. Small chunks: a huge drawing does not hold every row
+        twice, and the server starts on the COPY after a thousand rows are made rather than
+        five thousand (the 10,000-room rows also cost 28 ms of CPU in chunks of 1,000 against
+        36 ms in chunks of 5,000)."""
         live_by_id = {record.id: record for record in self.context.live}
         for first in range(0, len(self.matches), size):
             yield _rows(
