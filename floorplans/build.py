@@ -765,17 +765,19 @@ def _report_labels(
             layers=sorted(label_layers),
         )
     any_labels = bool(used_handles)
-    parsed_texts = {(t.label.handle, t.label.text): t.parsed for t in texts}
+    parsed_texts: dict[tuple[str, str], ParsedLabel] = {}  # made when first needed
     area_notes = any(t.parsed.area_m2 for t in texts)
 
     def parsed(label: RoomLabel) -> ParsedLabel:
+        if not parsed_texts:
+            parsed_texts.update(((t.label.handle, t.label.text), t.parsed) for t in texts)
         return parsed_texts.get((label.handle, label.text)) or parse_label(label.text)
 
     for floor in floors:
-        numbers: Counter[str] = Counter()
-        for room in floor.rooms:
-            if room.number:
-                numbers[room.number] += 1
+        numbers = Counter(room.number for room in floor.rooms if room.number)
+        # Without area notes, a room with one label has nothing to report.
+        rooms = floor.rooms if area_notes else [r for r in floor.rooms if len(r.labels) != 1]
+        for room in rooms:
             if any_labels and not room.labels:
                 report.warning(
                     PlanCode.ROOM_WITHOUT_LABEL,
@@ -815,14 +817,19 @@ def _report_labels(
                     number=number,
                     count=count,
                 )
+    stray = [
+        t
+        for t in texts
+        if t.label.handle not in used_handles
+        and t.label.layer in label_layers
+        and (t.parsed.area_m2 is None or t.parsed.name or t.parsed.number)
+    ]
+    if not stray:  # every label found its room (the holes are needed only for the others)
+        return
     holes = [n.cand.polygon for n in forest if n.role == "hole"]
     holes += [h.polygon for n in forest if n.role in ("room", "nested") for h in n.cand.holes]
     hole_tree = STRtree(holes) if holes else None
-    for t in texts:
-        if t.label.handle in used_handles or t.label.layer not in label_layers:
-            continue
-        if t.parsed.area_m2 is not None and not t.parsed.name and not t.parsed.number:
-            continue
+    for t in stray:
         in_hole = hole_tree is not None and len(hole_tree.query(t.point, predicate="within")) > 0
         if in_hole:
             report.warning(
