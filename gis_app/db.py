@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import functools
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -167,17 +168,20 @@ def head_revision() -> str:
     return heads.pop()
 
 
+_REVISION_ASSIGNMENT = re.compile(
+    r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.MULTILINE
+)
+"""A module-level ``revision = "0005"`` or ``down_revision: str | None = "0004"`` line."""
+
+
 def _module_constants(path: Path, names: tuple[str, ...]) -> dict[str, object]:
+    """The first top-level assignment of each of ``names`` (a literal) in a migration script.
+    A regular expression, not ``ast.parse``: parsing the scripts cost ~27 ms of CPU in a fresh
+    process, where the two lines of each are all that is wanted."""
     found: dict[str, object] = {}
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target, value = node.targets[0], node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            target, value = node.target, node.value
-        else:
-            continue
-        if isinstance(target, ast.Name) and target.id in names:
-            found[target.id] = ast.literal_eval(value)
+    for name, value in _REVISION_ASSIGNMENT.findall(path.read_text(encoding="utf-8")):
+        if name in names and name not in found:
+            found[name] = ast.literal_eval(value)
     return found
 
 
