@@ -13,9 +13,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import ezdxf
-from ezdxf import recover
-from ezdxf.lldxf.const import DXFError
 from geoalchemy2.shape import to_shape
 from shapely.geometry import MultiPolygon
 from shapely.geometry import Polygon
@@ -92,6 +89,8 @@ def export_floor_dxf(session: Session, floor_id: int, path: Path) -> ExportOutco
             f"楼层 {floor.name} 没有在用房间可导出 (floor {floor.name} has no live rooms)"
         )
 
+    import ezdxf  # here, not at the top: ``survey import`` loads this module, rarely needs ezdxf
+
     doc = ezdxf.new("R2018", setup=True)
     doc.units = ezdxf.units.MM
     doc.header["$MEASUREMENT"] = 1
@@ -167,6 +166,9 @@ def read_room_ids(path: Path) -> dict[str, int]:
     """
     if not _mentions_appid(path):
         return {}
+    from ezdxf import recover
+    from ezdxf.lldxf.const import DXFError
+
     try:
         doc, _auditor = recover.readfile(path)
     except (OSError, DXFError) as exc:

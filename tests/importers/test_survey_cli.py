@@ -205,6 +205,16 @@ def test_a_dry_run_imports_neither_the_database_nor_the_review_side(tmp_path: Pa
     assert not modules & DATABASE_AND_REVIEW
 
 
+def test_the_command_side_of_a_database_import_does_without_ezdxf(tmp_path: Path) -> None:
+    """The command opens the database (and imports the load) while a forked child reads the
+    drawing: ezdxf, ~0.1 s to import, is the child's business only (this database is down)."""
+    args = ["survey", "import", str(_office(tmp_path)), "--building", "1", "--floor", "3F"]
+    text, modules = _modules_after(args)
+    assert "局长办公室" in text
+    assert {"survey_import.load", "gis_app.db", "survey_import.writeback"} <= modules
+    assert "ezdxf" not in modules
+
+
 def test_the_listed_review_help_is_the_commands_own() -> None:
     assert {c.name: c.help for c in review_commands.REVIEW_COMMANDS} == REVIEW_COMMANDS
 
