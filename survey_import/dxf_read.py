@@ -657,19 +657,96 @@ class _Extractor:
             if block is None:
                 placed = None
             else:
-                linear = _linear_part(_WCS, sx, sy, sz, rotation, block[0])
-                placed = (self._template(name, block[1]), *linear)
+                ops = self._template(name, block[1])
+                m, shift, planar = _linear_part(_WCS, sx, sy, sz, rotation, block[0])
+                placed = (ops, m, shift, planar, self._prepared(ops, m, planar))
             if len(self._top_inserts) >= 4096:
                 self._top_inserts.clear()
             self._top_inserts[key] = placed
         if placed is None:
             return
-        ops, m, shift, planar = placed
+        ops, m, shift, planar, prepared = placed
+        origin = Vec3(insert) - shift
+        if prepared is not None and self._virtual + len(ops) <= MAX_VIRTUAL_ENTITIES:
+            self._virtual += len(ops)
+            self._place(prepared, origin.x, origin.y, (name,), layer, handle)
+            return
         full = m.copy()  # _insert_transform's steps with its parts looked up once per key
-        full.set_row(3, (Vec3(insert) - shift).xyz)
+        full.set_row(3, origin.xyz)
         self._expand(
             ops, full, planar.moved(full), (name,), tuple(handle.split("/")), layer, handle
         )
+
+    def _prepared(
+        self, ops: list[tuple[Any, ...]], m: Matrix44, planar: Planar
+    ) -> list[tuple[Any, ...]] | None:
+        """A flat template's steps under the linear part ``m`` of a similarity: every point
+        as ``m.transform`` leaves it before the translation, which ``transform`` adds last, so
+        that placing the block adds the insert's origin only (``_place``: the same floats as
+        ``_expand``). None when ``_expand`` must do it (nested blocks, other transforms)."""
+        if id(ops) not in self._flat_templates or not planar.similar:
+            return None
+        a, b, c, d, e, f = m.m[0], m.m[1], m.m[4], m.m[5], m.m[8], m.m[9]
+        sign = -1.0 if planar.flips else 1.0
+        steps: list[tuple[Any, ...]] = []
+        for op in ops:
+            kind = op[0]
+            if kind == _OP_LINE:
+                p, q = op[3], op[4]
+                points = (
+                    (p.x * a + p.y * c + p.z * e, p.x * b + p.y * d + p.z * f, 0.0),
+                    (q.x * a + q.y * c + q.z * e, q.x * b + q.y * d + q.z * f, 0.0),
+                )
+                steps.append((_OP_LINE, op[1], op[2], points))
+            elif kind == _OP_POLY and len(op[3]) >= 2:
+                points = tuple(
+                    (
+                        v.x * a + v.y * c + v.z * e,
+                        v.x * b + v.y * d + v.z * f,
+                        sign * w if w else 0.0,
+                    )
+                    for v, w in zip(op[5], op[6], strict=True)
+                )
+                steps.append((_OP_POLY, op[1], op[2], points, op[4], op[8]))
+            elif kind == _OP_CIRCLE and not op[4] <= 0:  # as _circle_values (NaN included)
+                cx, cy, cz, r = op[3].x, op[3].y, op[3].z, op[4]
+                points = tuple(
+                    (x * a + cy * c + cz * e, x * b + cy * d + cz * f, sign)
+                    for x in (cx - r, cx + r)
+                )  # circle_vertices' two half circles
+                steps.append((_OP_CIRCLE, op[1], op[2], points))
+        return steps
+
+    def _place(
+        self,
+        steps: list[tuple[Any, ...]],
+        ox: float,
+        oy: float,
+        child_path: tuple[str, ...],
+        layer: str,
+        handle: str,
+    ) -> None:
+        """``_expand`` of a prepared template at origin (ox, oy): what it emits, in order."""
+        inherited: str | None = None
+        grow = self._grown.append
+        add_layer = self.layers.add
+        for kind, lay, own, points, *rest in steps:
+            if lay is None:
+                if inherited is None:
+                    inherited = self._clean_layer(layer)
+                lay = inherited
+            h = f"{handle}/{own}"
+            verts = tuple([(x + ox, y + oy, w) for x, y, w in points])
+            if kind == _OP_LINE:
+                grow(verts)
+                add_layer(lay)
+                self.linework.append(LineWork(verts, lay, h, child_path))
+            elif kind == _OP_POLY:
+                self._add_verts(verts, rest[0], lay, h, child_path, rest[1])
+            else:
+                grow(verts)
+                add_layer(lay)
+                self.outlines.append(Outline(verts, lay, h, True, "CIRCLE", child_path))
 
     def _clean_layer(self, layer: str) -> str:
         clean = self._layer_names.get(layer)

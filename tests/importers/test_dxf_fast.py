@@ -160,6 +160,49 @@ def test_inserts_of_one_block_nested_mirrored_rotated_and_stretched(
     assert len(nested) == 4 * len(first)
 
 
+def _flat_blocks(path: Path) -> Path:
+    """Blocks of lines, arcs, polylines and circles only, placed with every plain transform."""
+    doc = ezdxf.new("R2010", units=4)
+    door = doc.blocks.new("FLAT", base_point=(10, 5, 1))
+    door.add_line((0, 0, 2), (900, 0))  # layer "0": takes the INSERT's layer
+    door.add_arc((0, 0), 900, 0, 90, dxfattribs={"layer": "门弧"})
+    door.add_arc((0, 0), 300, 10, 300)
+    door.add_lwpolyline([(0, 0, 0.4), (100, 0, -0.2), (100, 50, 0)], format="xyb", close=True)
+    door.add_lwpolyline([(0, 0), (10, 0), (10, 10), (0, 0.0000001)])  # closed by coordinates
+    door.add_lwpolyline([(5, 5)])
+    door.add_circle((450, 450, 3), 40)
+    door.add_circle((0, 0), 0)
+    door.add_line((0, 0), (1, 1), dxfattribs={"invisible": 1})
+    msp = doc.modelspace()
+    placements = [
+        {},
+        {"rotation": 90},
+        {"rotation": 33.3, "xscale": 0.001, "yscale": 0.001, "zscale": 0.001},
+        {"xscale": -1},
+        {"yscale": -1, "rotation": 271},
+        {"xscale": -2.5, "yscale": -2.5, "rotation": 180},
+        {"xscale": 2, "yscale": 0.5},
+        {"xscale": 0},
+    ]
+    for i, attribs in enumerate(placements):
+        for j in range(2):
+            insert = (5000.0 * i - 0.1, -3000.0 * j + 1e-9, 7.0 * j)
+            msp.add_blockref("FLAT", insert, dxfattribs={"layer": "门", **attribs})
+    doc.saveas(path)
+    return path
+
+
+def test_flat_blocks_are_placed_like_any_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inserts of a block without nested ones add their origin to points transformed once per
+    block and transform (``_prepared``): the same floats as transforming each point."""
+    drawing = _assert_same(_flat_blocks(tmp_path / "flat.dxf"), monkeypatch)
+
+    assert {o.source for o in drawing.outlines} == {"LWPOLYLINE", "CIRCLE"}  # type: ignore[attr-defined]
+    assert len(drawing.outlines) == 8 * 2 * 3  # type: ignore[attr-defined]
+
+
 def test_non_default_extrusion_falls_back_to_the_light_reader(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
