@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import shapely
@@ -25,6 +26,8 @@ __all__ = [
     "arc_points",
     "close_ring",
     "densify_ring",
+    "densify_rings",
+    "ranges",
     "ring_area",
     "signed_ring_area",
 ]
@@ -93,6 +96,10 @@ def ring_area(vertices: Sequence[Vertex]) -> float:
     return abs(signed_ring_area(vertices))
 
 
+Arc = tuple[float, float, float, float, float, int]
+"""An arc to flatten: centre x and y, radius, start angle, signed included angle, segments."""
+
+
 def arc_points(
     x1: float, y1: float, x2: float, y2: float, bulge: float, sagitta_tol: float
 ) -> list[tuple[float, float]]:
@@ -101,9 +108,27 @@ def arc_points(
     The step is 1° or, for large radii, as fine as needed to keep the sagitta (the gap between
     arc and flattened segment) within ``sagitta_tol``.
     """
+    arc = _arc(x1, y1, x2, y2, bulge, sagitta_tol)
+    if arc is None:
+        return []
+    cx, cy, radius, start, theta, count = arc
+    angles = [start + theta * k / count for k in range(1, count)]
+    return list(
+        zip(
+            [cx + radius * c for c in map(math.cos, angles)],
+            [cy + radius * s for s in map(math.sin, angles)],
+            strict=True,
+        )
+    )
+
+
+def _arc(
+    x1: float, y1: float, x2: float, y2: float, bulge: float, sagitta_tol: float
+) -> Arc | None:
+    """How :func:`arc_points` flattens the arc p1→p2; None when there is no arc."""
     chord = math.hypot(x2 - x1, y2 - y1)
     if bulge == 0.0 or chord == 0.0:
-        return []
+        return None
     theta = 4.0 * math.atan(bulge)  # signed, CCW positive
     radius = chord / (2.0 * abs(math.sin(theta / 2.0)))
     step = MAX_ARC_STEP_RAD
@@ -116,15 +141,7 @@ def arc_points(
     offset = (chord / 2.0) * (1.0 - bulge * bulge) / (2.0 * bulge)
     nx, ny = -(y2 - y1) / chord, (x2 - x1) / chord
     cx, cy = mx + nx * offset, my + ny * offset
-    start = math.atan2(y1 - cy, x1 - cx)
-    angles = [start + theta * k / count for k in range(1, count)]
-    return list(
-        zip(
-            [cx + radius * c for c in map(math.cos, angles)],
-            [cy + radius * s for s in map(math.sin, angles)],
-            strict=True,
-        )
-    )
+    return cx, cy, radius, math.atan2(y1 - cy, x1 - cx), theta, count
 
 
 def densify_ring(vertices: Sequence[Vertex], sagitta_tol: float) -> list[tuple[float, float]]:
@@ -138,6 +155,61 @@ def densify_ring(vertices: Sequence[Vertex], sagitta_tol: float) -> list[tuple[f
             x2, y2, _ = vertices[(i + 1) % n]
             out.extend(arc_points(x1, y1, x2, y2, b, sagitta_tol))
     return out
+
+
+def densify_rings(
+    rings: Sequence[Sequence[Vertex]], sagitta_tol: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`densify_ring` for many rings at once: every ring's points, one after the other, as
+    an ``(n, 2)`` array, and how many points each ring has.
+
+    Each arc is laid out in Python as :func:`arc_points` lays it out (the same ``math`` calls,
+    so the same floats); its points are then computed for all arcs together, by the same
+    operations in the same order, so every point is bit for bit what :func:`densify_ring` gives.
+    """
+    lengths = np.fromiter(map(len, rings), dtype=np.int64, count=len(rings))
+    vertices = list(chain.from_iterable(rings))
+    flat = np.fromiter(chain.from_iterable(vertices), dtype=float, count=3 * len(vertices))
+    flat = flat.reshape(-1, 3)
+    # The vertex each segment ends at: the next one, the ring's first for its last vertex.
+    following = np.arange(1, len(vertices) + 1)
+    ends = np.cumsum(lengths)[lengths > 0]
+    following[ends - 1] = ends - lengths[lengths > 0]
+    bulged = np.flatnonzero(flat[:, 2] != 0.0)
+    arcs: list[Arc] = []
+    arc_vertex: list[int] = []
+    for index, end in zip(bulged.tolist(), following[bulged].tolist(), strict=True):
+        x1, y1, bulge = vertices[index]
+        arc = _arc(x1, y1, vertices[end][0], vertices[end][1], bulge, sagitta_tol)
+        if arc is not None:
+            arcs.append(arc)
+            arc_vertex.append(index)
+    if not arcs:
+        return flat[:, :2].copy(), lengths
+    cx, cy, radius, start, theta, count = (np.array(column) for column in zip(*arcs, strict=True))
+    inner = count - 1  # points strictly inside each arc
+    extra = np.zeros(len(vertices), dtype=np.int64)
+    extra[arc_vertex] = inner
+    # Where each vertex goes: after the points of every vertex and arc before it.
+    place = np.cumsum(extra + 1) - (extra + 1)
+    points = np.empty((len(vertices) + int(inner.sum()), 2))
+    points[place] = flat[:, :2]
+    step = ranges(inner) + 1
+    angles = np.repeat(start, inner) + np.repeat(theta, inner) * step / np.repeat(count, inner)
+    cosines = np.fromiter(map(math.cos, angles.tolist()), dtype=float, count=len(angles))
+    sines = np.fromiter(map(math.sin, angles.tolist()), dtype=float, count=len(angles))
+    slots = np.repeat(place[arc_vertex], inner) + step
+    points[slots, 0] = np.repeat(cx, inner) + np.repeat(radius, inner) * cosines
+    points[slots, 1] = np.repeat(cy, inner) + np.repeat(radius, inner) * sines
+    owner = np.repeat(np.arange(len(rings)), lengths)
+    sizes = lengths + np.bincount(owner, weights=extra, minlength=len(rings)).astype(np.int64)
+    return points, sizes
+
+
+def ranges(sizes: np.ndarray) -> np.ndarray:
+    """0..n-1 for every n in ``sizes``, concatenated."""
+    total = int(sizes.sum())
+    return np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
 
 
 @dataclass(frozen=True, slots=True)

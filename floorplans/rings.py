@@ -23,7 +23,8 @@ from shapely.geometry import Polygon
 from floorplans.codes import PlanCode
 from floorplans.geometry import ClosedRing
 from floorplans.geometry import close_ring
-from floorplans.geometry import densify_ring
+from floorplans.geometry import densify_rings
+from floorplans.geometry import ranges
 from floorplans.primitives import HatchBoundary
 from floorplans.primitives import LineWork
 from floorplans.primitives import Outline
@@ -117,24 +118,17 @@ def prepare_rings(rings: Sequence[ClosedRing | None], tol: RingTolerances) -> li
     (one shapely constructor per ring cost more than the rest of a ring's checks)."""
     factor = tol.factor
     sagitta = tol.sagitta_m / factor if factor else 0.0
-    coords: list[list[tuple[float, float]]] = []
-    owners: list[int] = []
-    for index, ring in enumerate(rings):
-        if ring is not None:
-            points = densify_ring(ring.vertices, sagitta)
-            if len(points) >= 3:
-                coords.append(points)
-                owners.append(index)
+    present = [index for index, ring in enumerate(rings) if ring is not None]
     prepared: list[Prepared | None] = [None] * len(rings)
-    if coords:
-        sizes = [len(points) for points in coords]
-        # Densified points are (x, y) pairs: read as a flat run of floats, then paired again.
-        numbers = chain.from_iterable(chain.from_iterable(coords))
-        flat = np.fromiter(numbers, dtype=float, count=2 * sum(sizes)).reshape(-1, 2) * factor
-        which = np.repeat(np.arange(len(coords)), sizes)
+    points, sizes = densify_rings([rings[i].vertices for i in present], sagitta)
+    enough = sizes >= 3
+    if enough.any():
+        flat = points[np.repeat(enough, sizes)] * factor
+        which = np.repeat(np.arange(int(enough.sum())), sizes[enough])
         polygons = shapely.polygons(shapely.linearrings(flat, indices=which))
         areas = shapely.area(polygons).tolist()
         valid = shapely.is_valid(polygons).tolist()
+        owners = [present[k] for k in np.flatnonzero(enough).tolist()]
         for k, index in enumerate(owners):
             prepared[index] = (polygons[k], areas[k], valid[k])
     for index, ring in enumerate(rings):
@@ -288,7 +282,7 @@ def _plain_rings(outlines: Sequence[Outline], tol: RingTolerances) -> list[Plain
     if not len(rings):
         return result
     kept = keep[rings]
-    vertex = np.repeat(starts[rings], kept) + _ranges(kept)
+    vertex = np.repeat(starts[rings], kept) + ranges(kept)
     ring_of = np.repeat(np.arange(len(rings)), kept)
     following = vertex + 1
     ends = np.cumsum(kept) - 1
@@ -316,12 +310,6 @@ def _plain_rings(outlines: Sequence[Outline], tol: RingTolerances) -> list[Plain
     for k, index in enumerate(rings.tolist()):
         result[index] = (polygons[k], areas[k], valid[k], exact[k])
     return result
-
-
-def _ranges(sizes: np.ndarray) -> np.ndarray:
-    """0..n-1 for every n in ``sizes``, concatenated."""
-    total = int(sizes.sum())
-    return np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
 
 
 def closable_lines(lines: Sequence[LineWork], tol: RingTolerances) -> Iterator[LineWork]:

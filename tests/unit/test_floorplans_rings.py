@@ -9,6 +9,8 @@ from shapely.geometry import Polygon
 
 from floorplans.codes import PlanCode
 from floorplans.geometry import close_ring
+from floorplans.geometry import densify_ring
+from floorplans.geometry import densify_rings
 from floorplans.primitives import LineWork
 from floorplans.primitives import Outline
 from floorplans.rings import RingTolerances
@@ -109,6 +111,30 @@ def test_many_rings_at_once_match_one_by_one():
             assert shapely.to_wkb(cand.polygon) == shapely.to_wkb(expected.polygon)
     assert report == one_by_one
     assert len(report.fixes) > 50  # bow-ties among them, so both paths were exercised
+
+
+def test_rings_densified_at_once_are_densified_one_by_one_bit_for_bit():
+    """Arcs of every size and direction, integer and survey coordinates, zero-length chords,
+    rings of one or two vertices and none."""
+    rng = np.random.default_rng(5)
+    rings = [(), ((1.0, 2.0, 0.5),), ((0, 0, 1), (0, 0, -1))]
+    for k in range(400):
+        n = int(rng.integers(2, 7))
+        x0, y0 = (GK_X * 1000, GK_Y * 1000) if k % 2 else (0.0, 0.0)
+        ring = []
+        for dx, dy in rng.uniform(-9000, 9000, (n, 2)):
+            bulge = float(rng.choice([0.0, 0.0, 0.15, -0.3, 1.0, -2.5, 1e-7]))
+            x, y = (int(dx), int(dy)) if k % 5 == 0 else (x0 + float(dx), y0 + float(dy))
+            ring.append((x, y, bulge))
+        if k % 7 == 0:
+            ring.append(ring[-1])  # an arc on a zero-length chord is no arc
+        rings.append(tuple(ring))
+    for sagitta in (0.0, 1.0, 1e-6, 200.0):
+        points, sizes = densify_rings(rings, sagitta)
+        one_by_one = [densify_ring(ring, sagitta) for ring in rings]
+        assert sizes.tolist() == [len(ring) for ring in one_by_one]
+        expected = np.array([p for ring in one_by_one for p in ring], dtype=float)
+        assert points.tobytes() == expected.tobytes()
 
 
 def test_plain_bow_tie_and_flat_rings_are_still_repaired_or_dropped_and_reported():
