@@ -979,7 +979,7 @@ def match_rooms(
     """
     live_by_id = {int(room.room_id): room for room in live_rooms}
     by_identity: dict[int, int] = {}
-    for index, room in enumerate(plan.rooms):
+    for index, room in enumerate(plan.rooms if ids_by_handle else ()):
         label = room.number or room.name or room.handles[0]
         for room_id in sorted({ids_by_handle[h] for h in room.handles if h in ids_by_handle}):
             if room_id not in live_by_id:
