@@ -270,6 +270,37 @@ def test_a_building_that_is_not_there_is_refused_after_the_drawing_errors(
     assert open_transactions == 0
 
 
+def test_the_json_of_an_import_is_the_dry_run_document_with_the_load_last(settings, tmp_path):
+    """The document is rendered while the rows are stored and the load added to its text."""
+    import json
+
+    building = str(_building_id(settings))
+    plan = write_plan(tmp_path / "3f.dxf")
+    dry = _run(settings, "import", str(plan), "--dry-run", "--format", "json")
+    stored = _run(settings, "import", str(plan), "--building", building, "--floor", "3F",
+                  "--format", "json")  # fmt: skip
+    assert stored.exit_code == 0, stored.output
+    document = json.loads(stored.output)
+    assert list(document)[-1] == "load" and document["load"]["created"]
+    assert {k: v for k, v in document.items() if k != "load"} == json.loads(dry.output)
+
+
+def test_a_failure_rendering_the_output_stores_nothing(
+    settings, database_url, tmp_path, monkeypatch
+):
+    building = str(_building_id(settings))
+    before = _counts(database_url)
+
+    def broken(result):  # noqa: ANN001, ANN202
+        raise RuntimeError("terminal on fire")
+
+    monkeypatch.setattr(commands_module, "_text_report", broken)
+    plan = write_plan(tmp_path / "3f.dxf")
+    result = _run(settings, "import", str(plan), "--building", building, "--floor", "3F")
+    assert result.exit_code != 0
+    assert _counts(database_url) == before
+
+
 DATABASE_DOWN = "postgresql+psycopg://nobody@127.0.0.1:1/nothing"
 """Nothing listens on port 1: connecting fails at once."""
 
