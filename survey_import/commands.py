@@ -382,7 +382,6 @@ class _OpenedDatabase:
     def __init__(self, engine: Engine) -> None:
         from gis_app.db import new_session
 
-        self.engine = engine
         self.session = new_session(engine)
         self.ahead: tuple[int, FloorContext] | Exception | None = None
 
