@@ -666,13 +666,13 @@ class _Extractor:
         if placed is None:
             return
         ops, m, shift, planar, prepared = placed
-        origin = Vec3(insert) - shift
         if prepared is not None and self._virtual + len(ops) <= MAX_VIRTUAL_ENTITIES:
             self._virtual += len(ops)
-            self._place(prepared, origin.x, origin.y, (name,), layer, handle)
+            ox, oy = float(insert[0]) - shift.x, float(insert[1]) - shift.y  # Vec3(insert) - shift
+            self._place(prepared, ox, oy, (name,), layer, handle)
             return
         full = m.copy()  # _insert_transform's steps with its parts looked up once per key
-        full.set_row(3, origin.xyz)
+        full.set_row(3, (Vec3(insert) - shift).xyz)
         self._expand(
             ops, full, planar.moved(full), (name,), tuple(handle.split("/")), layer, handle
         )
@@ -1303,7 +1303,7 @@ class _Extractor:
         if not text:
             return
         p = Vec3(insert_point)
-        planar = Planar(m)
+        planar = _FLAT if m is None else Planar(m)
         x, y = planar.point(p.x, p.y, p.z)
         height = float(char_height or 0.0) * planar.scale
         self._add_label(text, x, y, layer, h, height, "MTEXT", raw, bp)

@@ -268,8 +268,9 @@ def _utf8_state(path: Path) -> str:
     try:
         with path.open("rb") as fh:
             while chunk := fh.read(1 << 22):
-                if not non_ascii and not chunk.isascii():
-                    non_ascii = True
+                if _plain_ascii(chunk, decoder):
+                    continue
+                non_ascii = True
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -279,11 +280,42 @@ def _utf8_state(path: Path) -> str:
 
 def _decodes(path: Path, codec: str) -> bool:
     decoder = codecs.getincrementaldecoder(codec)("strict")
+    ascii_safe = codecs.lookup(codec).name in _ASCII_CODECS
     try:
         with path.open("rb") as fh:
             while chunk := fh.read(1 << 22):
+                if ascii_safe and _plain_ascii(chunk, decoder):
+                    continue
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _plain_ascii(chunk: bytes, decoder: codecs.IncrementalDecoder) -> bool:
+    """True when ``chunk`` is ASCII and the decoder holds no unfinished character: the chunk
+    decodes as itself in every codec of ``_ASCII_CODECS`` (a check ~50x faster than decoding)."""
+    return chunk.isascii() and not decoder.getstate()[0]
+
+
+_ASCII_CODECS = frozenset(
+    (
+        "ascii",
+        "utf-8",
+        "gbk",
+        "gb2312",
+        "gb18030",
+        "big5",
+        "cp932",
+        "cp949",
+        "cp950",
+        "shift_jis",
+        "euc_kr",
+        "iso8859-1",
+        "cp874",
+        *(f"cp{n}" for n in range(1250, 1259)),
+    )
+)
+"""Codecs (``codecs.lookup(...).name``) without state in which every ASCII byte is that
+character."""

@@ -370,9 +370,10 @@ def _entities(
             done = (position - start) / span
             if starts[0] > 0:
                 starts = [0, *starts]
+            layouts = tuple(codes)  # sliced per entity: one tuple each, not a list and a tuple
             for a, b in zip(starts, starts[1:], strict=False):
                 if not linking and codes[a] == 0:
-                    key = (values[a], tuple(codes[a:b]))
+                    key = (values[a], layouts[a:b])
                     plan = plans.get(key, _UNSEEN)
                     if plan is _UNSEEN:
                         if len(plans) >= 4096:

@@ -14,6 +14,8 @@ from gis_app.report import ImportReport
 from survey_import.dxf_read import DxfCode
 from survey_import.dxf_read import read_drawing
 from survey_import.dxf_sniff import UnreadableDrawing
+from survey_import.dxf_sniff import _decodes
+from survey_import.dxf_sniff import _utf8_state
 from survey_import.pipeline import SurveyOptions
 from survey_import.pipeline import analyse_survey
 
@@ -482,3 +484,18 @@ def test_extent_edge_at_zero_keeps_the_sign_of_the_first_vertex_met(
 
     assert drawing.extent == (0.0, 1.0, 5.0, 3.0)
     assert math.copysign(1.0, drawing.extent[0]) == (1.0 if line_first else -1.0)
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "gbk"])
+def test_encoding_check_sees_a_character_cut_between_its_chunks(tmp_path: Path, codec: str) -> None:
+    """The check skips ASCII chunks without decoding them, but not the bytes that finish a
+    character begun at the end of the chunk before."""
+    char = "办".encode(codec)
+    whole = tmp_path / "whole.txt"
+    whole.write_bytes(b"x" * ((1 << 22) - 1) + char + b"y" * 100)
+    cut = tmp_path / "cut.txt"
+    cut.write_bytes(b"x" * ((1 << 22) - 1) + char[:-1] + b"y" * 100)
+    assert _decodes(whole, codec)
+    assert not _decodes(cut, "utf-8")
+    assert _utf8_state(whole) == ("utf8-nonascii" if codec == "utf-8" else "not-utf8")
+    assert _utf8_state(cut) == "not-utf8"
