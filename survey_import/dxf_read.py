@@ -697,7 +697,7 @@ class _Extractor:
                     (p.x * a + p.y * c + p.z * e, p.x * b + p.y * d + p.z * f, 0.0),
                     (q.x * a + q.y * c + q.z * e, q.x * b + q.y * d + q.z * f, 0.0),
                 )
-                steps.append((_OP_LINE, op[1], op[2], points))
+                steps.append((_OP_LINE, op[1], op[2], points, False, "LINE"))
             elif kind == _OP_POLY and len(op[3]) >= 2:
                 points = tuple(
                     (
@@ -714,7 +714,7 @@ class _Extractor:
                     (x * a + cy * c + cz * e, x * b + cy * d + cz * f, sign)
                     for x in (cx - r, cx + r)
                 )  # circle_vertices' two half circles
-                steps.append((_OP_CIRCLE, op[1], op[2], points))
+                steps.append((_OP_CIRCLE, op[1], op[2], points, True, "CIRCLE"))
         return steps
 
     def _place(
@@ -730,7 +730,7 @@ class _Extractor:
         inherited: str | None = None
         grow = self._grown.append
         add_layer = self.layers.add
-        for kind, lay, own, points, *rest in steps:
+        for kind, lay, own, points, closed, source in steps:
             if lay is None:
                 if inherited is None:
                     inherited = self._clean_layer(layer)
@@ -742,11 +742,11 @@ class _Extractor:
                 add_layer(lay)
                 self.linework.append(LineWork(verts, lay, h, child_path))
             elif kind == _OP_POLY:
-                self._add_verts(verts, rest[0], lay, h, child_path, rest[1])
+                self._add_verts(verts, closed, lay, h, child_path, source)
             else:
                 grow(verts)
                 add_layer(lay)
-                self.outlines.append(Outline(verts, lay, h, True, "CIRCLE", child_path))
+                self.outlines.append(Outline(verts, lay, h, closed, source, child_path))
 
     def _clean_layer(self, layer: str) -> str:
         clean = self._layer_names.get(layer)
@@ -1468,12 +1468,14 @@ def _shoelace(vertices: tuple[tuple[float, float, float], ...]) -> float:
             return math.pi * r * r
         return 0.0
     x0, y0 = vertices[0][0], vertices[0][1]
+    # each vertex relative to the first, paired with the next (the last with the first again)
+    x1, y1 = x0 - x0, y0 - y0
     total = 0.0
-    n = len(vertices)
-    for i in range(n):
-        x1, y1 = vertices[i][0] - x0, vertices[i][1] - y0
-        x2, y2 = vertices[(i + 1) % n][0] - x0, vertices[(i + 1) % n][1] - y0
+    for vertex in vertices[1:]:
+        x2, y2 = vertex[0] - x0, vertex[1] - y0
         total += x1 * y2 - x2 * y1
+        x1, y1 = x2, y2
+    total += x1 * (y0 - y0) - (x0 - x0) * y1
     return abs(total) / 2.0
 
 
