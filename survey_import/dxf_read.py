@@ -611,15 +611,23 @@ class _Extractor:
         height: float,
     ) -> None:
         text = clean_text(plain_text(raw))
-        if text:
+        if not text:
+            return
+        if (halign or valign) and align is not None:
             args = (halign, valign, insert, align, height, _FLAT)
             self._text_values(raw, text, *args, (), layer, handle, "TEXT")
+            return
+        # _text_values anchored at the insertion point, whose values are floats already
+        height = float(height or 0.0) * _FLAT.scale
+        self._add_label(text, insert[0], insert[1], layer, handle, height, "TEXT", raw, ())
 
     def _emit_mtext(
         self, layer: str, handle: str, raw: str, insert: tuple[float, float, float], height: float
     ) -> None:
-        plain = plain_mtext(raw)
-        self._mtext_values(raw, plain, insert, height, None, (), layer, handle)
+        text = clean_text(plain_mtext(raw))
+        if text:  # _mtext_values without a transform
+            height = float(height or 0.0) * _FLAT.scale
+            self._add_label(text, insert[0], insert[1], layer, handle, height, "MTEXT", raw, ())
 
     def _emit_arc(
         self,
