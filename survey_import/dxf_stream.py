@@ -121,11 +121,18 @@ def light_document(text: str) -> LightDocument | None:
     blocks = _light_blocks(sections["BLOCKS"])
     if records is None or blocks is None or set(blocks) != records:
         return None
+    ds_data = sections.get("ACDSDATA", [])
+    head = next((i for i, (code, _) in enumerate(ds_data) if code == 0), len(ds_data))
+    records_data = _entities_of(ds_data[head:])  # the tags before go with the section's name
+    if records_data is None or any(e[0][1] == "ACDSRECORD" and len(e) < 2 for e in records_data):
+        return None  # ezdxf reads a record's first two tags
     return LightDocument(version, blocks)
 
 
 _R2000_PLUS = frozenset(("AC1015", "AC1018", "AC1021", "AC1024", "AC1027", "AC1032"))
-_LIGHT_SECTIONS = frozenset(("HEADER", "CLASSES", "TABLES", "BLOCKS", "ENTITIES", "OBJECTS"))
+_LIGHT_SECTIONS = frozenset(
+    ("HEADER", "CLASSES", "TABLES", "BLOCKS", "ENTITIES", "OBJECTS", "THUMBNAILIMAGE", "ACDSDATA")
+)
 
 # ezdxf's tag types (ezdxf.lldxf.types): coordinates, binary data, integers and floats
 _POINT_CODES = frozenset((*range(10, 19), 110, 111, 112, *range(210, 214), *range(1010, 1014)))

@@ -3,6 +3,7 @@ the geometry with dxf_geometry's Vec3/Matrix44/OCS. Both give what ezdxf gives, 
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import random
@@ -122,6 +123,29 @@ def test_blocks_with_other_entities_are_left_to_ezdxf(tmp_path: Path) -> None:
     block.add_attdef("ROOM", (0, 0))
     doc.saveas(path)
     assert dxf_stream.light_document(path.read_text()) is None
+
+
+@pytest.mark.parametrize(
+    ("section", "light"),
+    [
+        ("THUMBNAILIMAGE\n 90\n4\n310\nDEADBEEF", True),
+        ("THUMBNAILIMAGE\n 90\n4\n310\nNOT HEX", False),  # ezdxf's tag compiler raises
+        ("ACDSDATA\n 70\n2\n  0\nACDSRECORD\n 90\n0\n  2\nAcDbDs::ID", True),
+        ("ACDSDATA\n 70\n2\n  0\nACDSRECORD", False),  # ezdxf reads two tags of a record
+    ],
+)
+def test_sections_ezdxf_keeps_aside(tmp_path: Path, section: str, light: bool) -> None:
+    doc = ezdxf.new("R2018")
+    doc.blocks.new("TAG").add_line((0, 0), (1, 1))
+    path = tmp_path / "skeleton.dxf"
+    doc.saveas(path)
+    text = path.read_text().replace(
+        "  0\nEOF", f"  0\nSECTION\n  2\n{section}\n  0\nENDSEC\n  0\nEOF"
+    )
+    assert isinstance(dxf_stream.light_document(text), dxf_stream.LightDocument) is light
+    if not light:
+        with pytest.raises(Exception):  # noqa: B017, PT011 - whatever ezdxf raises
+            ezdxf.read(io.StringIO(text))
 
 
 def test_streamed_plain_drawing_does_not_import_ezdxf(tmp_path: Path) -> None:
