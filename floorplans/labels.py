@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from functools import lru_cache
 
 from gis_app.vocab import RoomUse
@@ -41,24 +42,28 @@ class ParsedLabel:
     area_m2: float | None = None
 
 
-def _words(*items: str) -> str:
-    """Latin keywords as whole words (case-insensitive), Chinese ones as substrings.
+UseRule = tuple[RoomUse, str | None, tuple[str, ...], str | None]
+"""A use, its subtype, its Chinese keywords (substrings) and the pattern source of its Latin
+ones (whole words, case-insensitive; None when it has none)."""
 
-    The Latin words share one pair of word-boundary tests: whether a rule matches does not
-    depend on the order of its alternatives, and the pattern compiles in half the time (the
-    rules are compiled at every start).
+
+def _rule(use: RoomUse, subtype: str | None, words: tuple[str, ...]) -> UseRule:
+    """A rule's Chinese keywords apart from its Latin ones, which share one pair of word-boundary
+    tests (whether a rule matches does not depend on the order of its alternatives).
+
+    No Chinese keyword has a case (what the Latin patterns' case folding would match of it is
+    itself), so a substring test finds what a case-insensitive pattern would; the Latin patterns
+    are compiled only when a name has a letter they could match (:func:`_latin_rules`).
     """
-    parts = [re.escape(item) for item in items if not item.isascii()]
-    latin = [item for item in items if item.isascii()]
-    if latin:
-        parts.append(rf"(?<![A-Za-z])(?:{'|'.join(latin)})(?![A-Za-z])")
-    return "|".join(parts)
+    latin = [word for word in words if word.isascii()]
+    source = rf"(?<![A-Za-z])(?:{'|'.join(latin)})(?![A-Za-z])" if latin else None
+    return use, subtype, tuple(word for word in words if not word.isascii()), source
 
 
 # Ordered: the first rule that matches wins, so specific names come before generic ones
 # (电梯机房 before 电梯, 弱电井 before 弱电, 会议室 before 办公).
-_USE_RULES: tuple[tuple[RoomUse, str | None, re.Pattern[str]], ...] = tuple(
-    (use, subtype, re.compile(_words(*words), re.IGNORECASE))
+_USE_RULES: tuple[UseRule, ...] = tuple(
+    _rule(use, subtype, words)
     for use, subtype, words in (
         (
             RoomUse.CIRCULATION,
@@ -289,6 +294,10 @@ _TRAILING_AREA = re.compile(
 mistaken for a room number. (No Chinese character has a case: the class is compiled without
 case folding, which would take longer than all the other patterns.)"""
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_LATIN_LETTER = re.compile("[a-z]", re.IGNORECASE)
+"""What the first letter of a Latin keyword can match: A-Z, a-z and the four other letters
+case folding ties to them (İ, ı, ſ and the Kelvin sign). A name without one names no Latin
+keyword."""
 _LAYER_NUMBER = re.compile(rf"(?:RM[$_-]?|ROOM[_-]?|房间[_-]?)?({_NUMBER})", re.IGNORECASE)
 
 
@@ -304,12 +313,24 @@ def classify_use(name: str) -> tuple[RoomUse | None, str | None]:
     text = name.strip()
     if not text:
         return None, None
-    for use, subtype, pattern in _USE_RULES:
-        if pattern.search(text):
+    latin = _latin_rules() if _LATIN_LETTER.search(text) else None
+    for index, (use, subtype, words, _) in enumerate(_USE_RULES):
+        if any(word in text for word in words):
+            return use, subtype
+        if latin is not None and (pattern := latin[index]) is not None and pattern.search(text):
             return use, subtype
     if _OFFICE_SUFFIX.search(text) and _CJK_RUN.search(text):
         return RoomUse.OFFICE, "一般办公室"
     return None, None
+
+
+@cache
+def _latin_rules() -> tuple[re.Pattern[str] | None, ...]:
+    """The rules' Latin patterns, compiled when a name first needs them (Chinese drawings may
+    never: compiling them took ~5 ms of every start)."""
+    return tuple(
+        None if source is None else re.compile(source, re.IGNORECASE) for *_, source in _USE_RULES
+    )
 
 
 def _is_number(token: str) -> bool:
