@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from floorplans.labels import _LATIN_LETTER
+from floorplans.labels import _USE_RULES
+from floorplans.labels import classify_use
 from floorplans.labels import number_from_layer
 from floorplans.labels import parse_floor_title
 from floorplans.labels import parse_label
@@ -147,3 +152,33 @@ def test_room_labels_are_not_floor_titles(text):
 def test_roof_title_is_flagged():
     title = parse_floor_title("屋顶层平面图")
     assert title is not None and title.roof
+
+
+@pytest.mark.parametrize(
+    ("name", "subtype"),
+    [
+        ("ſtore", "储藏室"),  # long s: case folding makes it an s
+        ("\u212aitchen", "食堂"),  # Kelvin sign for K
+        ("L\u0130FT", "电梯井"),  # dotted capital I
+        ("toılet", "卫生间"),  # dotless i
+        ("大Office", "一般办公室"),
+        ("Officer", None),
+    ],
+)
+def test_latin_keywords_case_insensitively_and_as_whole_words(name, subtype):
+    assert classify_use(name)[1] == subtype
+
+
+def test_chinese_keywords_are_caseless_and_latin_ones_start_with_a_letter():
+    """classify_use tests Chinese keywords as plain substrings, which finds what the patterns'
+    case folding would only while each of their characters matches itself alone; and it skips
+    the Latin patterns for names without a letter _LATIN_LETTER finds, which is right only while
+    every Latin keyword starts with such a letter."""
+    chinese = {char for _, _, words, _ in _USE_RULES for word in words for char in word}
+    pattern = re.compile(f"[{re.escape(''.join(sorted(chinese)))}]", re.IGNORECASE)
+    every_char = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x110000)))
+    assert set(pattern.findall(every_char)) == chinese
+    for *_, source in _USE_RULES:
+        if source is not None:
+            words = source.removeprefix("(?<![A-Za-z])(?:").removesuffix(")(?![A-Za-z])")
+            assert all(_LATIN_LETTER.match(word) for word in words.split("|"))
