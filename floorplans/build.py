@@ -188,7 +188,13 @@ def _build(
             candidates.extend(cands)
     built.clear()  # rings of other layers are not needed any more
     all_rings.clear()
-    candidates = _dedupe(candidates, report)
+    # Detection looked at these very rings when they are the same ones in the same order (one
+    # room layer, no ring below MIN_RING_M2): the most common drawing. Its tree of them, and
+    # where it placed the labels while no duplicate is dropped, are then what _dedupe and
+    # _classify would compute again.
+    if placed is not None and not _same_rings(placed.rings, candidates):
+        placed = None
+    candidates = _dedupe(candidates, report, None if placed is None else placed.tree)
 
     derived = False
     if not candidates:
@@ -199,12 +205,7 @@ def _build(
         candidates = rooms_from_linework(drawing, line_layers, [t.point for t in texts], tol)
         derived = bool(candidates)
 
-    # Detection placed the labels in these very rings when they are the same ones in the same
-    # order (one room layer, no duplicate dropped, no ring below MIN_RING_M2): the most common
-    # drawing. Its tree and owners are then what _classify would compute again.
-    if placed is not None and (
-        len(placed.rings) != len(candidates) or any(map(is_not, placed.rings, candidates))
-    ):
+    if placed is not None and not _same_rings(placed.rings, candidates):
         placed = None
     forest = _classify(candidates, texts, report, placed)
     rooms_nodes = [n for n in forest if n.role in ("room", "nested")]
@@ -354,8 +355,15 @@ def _detect_room_layers(
 # Duplicates, nesting, holes
 
 
-def _dedupe(candidates: list[Candidate], report: ImportReport) -> list[Candidate]:
-    """Drop a ring drawn twice (keep the first outline; a hatch over an outline lends its holes)."""
+def _same_rings(rings: list[Candidate], others: list[Candidate]) -> bool:
+    return len(rings) == len(others) and not any(map(is_not, rings, others))
+
+
+def _dedupe(
+    candidates: list[Candidate], report: ImportReport, tree: STRtree | None = None
+) -> list[Candidate]:
+    """Drop a ring drawn twice (keep the first outline; a hatch over an outline lends its holes).
+    ``tree`` is an STRtree of the candidates' polygons when the caller has one."""
     if len(candidates) < 2:
         return candidates
     order = sorted(range(len(candidates)), key=lambda i: (candidates[i].source != "outline", i))
@@ -363,7 +371,7 @@ def _dedupe(candidates: list[Candidate], report: ImportReport) -> list[Candidate
     # Every ring's intersecting rings of about its area, for all rings at once: one tree query
     # by bounding box (per ring in the order a single query gives), the area test of
     # _same_shape as arrays, then the intersection test on the few pairs left.
-    left, right = STRtree(polygons).query(polygons)
+    left, right = (STRtree(polygons) if tree is None else tree).query(polygons)
     area = np.array([c.area for c in candidates], dtype=float)
     a, b = area[left], area[right]
     alike = (left != right) & ~(np.abs(a - b) > np.maximum(0.005 * np.maximum(a, b), 0.01))
@@ -532,10 +540,22 @@ def _smallest_containing(
     if not points or not polys:
         return tree, owners
     pt_idx, poly_idx = _points_within(tree, _array(points))
-    for p, g in zip(pt_idx.tolist(), poly_idx.tolist(), strict=True):
-        current = owners[p]
-        if current is None or areas[g] < areas[current]:
-            owners[p] = g
+    pair_area = np.asarray(areas, dtype=float)[poly_idx]
+    if np.isnan(pair_area).any():  # no order by area: the first of the smaller ones, as found
+        for p, g in zip(pt_idx.tolist(), poly_idx.tolist(), strict=True):
+            current = owners[p]
+            if current is None or areas[g] < areas[current]:
+                owners[p] = g
+        return tree, owners
+    # Each point's pairs by area, found order kept among equal areas (lexsort is stable): the
+    # first is the smallest polygon, the first found of equal ones, as a pass in found order
+    # keeping the strictly smaller would leave it.
+    order = np.lexsort((pair_area, pt_idx))
+    pt_idx, poly_idx = pt_idx[order], poly_idx[order]
+    first = np.ones(len(pt_idx), dtype=bool)
+    first[1:] = pt_idx[1:] != pt_idx[:-1]
+    for p, g in zip(pt_idx[first].tolist(), poly_idx[first].tolist(), strict=True):
+        owners[p] = g
     return tree, owners
 
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
+from shapely.geometry import Point
+from shapely.geometry import box
+from shapely.strtree import STRtree
 
+from floorplans.build import _smallest_containing
 from floorplans.build import build_floor_plans
 from floorplans.codes import PlanCode
 from floorplans.model import AreaRule
@@ -361,3 +366,34 @@ def test_labels_on_a_boundary_duplicated_or_missing_and_plain_rooms_beside_holed
         (PlanCode.ROOM_WITHOUT_LABEL, "C"),
         (PlanCode.LABEL_OUTSIDE_ROOMS, "T4"),
     ]
+
+
+def _smallest_one_by_one(polys, areas, points):
+    """Each point's smallest holding polygon, the first found of equal ones: the pass over the
+    (point, polygon) pairs in the order the tree finds them that _smallest_containing sorts."""
+    tree = STRtree(polys)
+    owners = [None] * len(points)
+    pt_idx, poly_idx = tree.query(np.array(points, dtype=object), predicate="within")
+    for p, g in zip(pt_idx.tolist(), poly_idx.tolist(), strict=True):
+        if owners[p] is None or areas[g] < areas[owners[p]]:
+            owners[p] = g
+    return owners
+
+
+@pytest.mark.parametrize("nan_area", [False, True])
+def test_smallest_containing_polygon_sorted_as_found_one_by_one(nan_area):
+    """Nested and overlapping boxes with many equal areas (ties go to the first found), and an
+    area that is not a number (no order: the pass as found)."""
+    rng = np.random.default_rng(11)
+    polys, areas = [], []
+    for _ in range(400):
+        x, y = rng.integers(0, 40, 2)
+        w, h = rng.choice([1, 2, 3, 5, 8], 2)
+        polys.append(box(x, y, x + w, y + h))
+        areas.append(float(w * h))
+    if nan_area:
+        areas[7] = math.nan
+    points = [Point(x, y) for x, y in rng.uniform(-1, 45, (600, 2))]
+    _, owners = _smallest_containing(polys, areas, points)
+    assert owners == _smallest_one_by_one(polys, areas, points)
+    assert len({o for o in owners if o is not None}) > 100
