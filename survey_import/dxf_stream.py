@@ -114,6 +114,8 @@ def light_document(text: str) -> LightDocument | None:
     sections = _skeleton_sections(tags)
     if sections is None or sections.get("ENTITIES") != [] or "BLOCKS" not in sections:
         return None
+    if not _header_loads(sections.get("HEADER", [])) or not _entities_load(sections):
+        return None
     version = _header_version(sections.get("HEADER", []))
     if version not in _R2000_PLUS:
         return None
@@ -237,6 +239,65 @@ def _skeleton_sections(tags: list[tuple[int, str]]) -> dict[str, list[tuple[int,
     return sections
 
 
+def _header_loads(header: list[tuple[int, str]]) -> bool:
+    """True when ezdxf's header validator accepts the variables: each a ``9 $NAME`` tag and one
+    value (a point, x y [z], is one value)."""
+    count = len(header)
+    i = 0
+    while i < count:
+        code, name = header[i]
+        if code != 9 or not name.startswith("$") or i + 1 >= count or header[i + 1][0] in (0, 9):
+            return False  # ezdxf groups the tags by code 9 (0 would end the section's entity)
+        code = header[i + 1][0]
+        i += 2
+        if code in _POINT_CODES:
+            i += 1  # its y (checked by _values_load)
+            if i < count and header[i][0] == code + 20:
+                i += 1
+    return True
+
+
+def _entities_load(sections: dict[str, list[tuple[int, str]]]) -> bool:
+    """True when the entities of the sections ezdxf loads pass the checks its loading makes
+    before any content is read: handles it can store (hexadecimal, not 0), application data
+    groups (102 {NAME) that are closed (102 } or NAME}), known tables whose entries have a
+    name."""
+    for name in ("CLASSES", "TABLES", "BLOCKS", "OBJECTS"):
+        entities = _entities_of(sections.get(name, []))
+        if entities is None:
+            return False
+        for entity in entities:
+            for i, (code, value) in enumerate(entity):
+                if code in (5, 105) and not _storable_handle(value):
+                    return False
+                if code == 102 and value.startswith("{"):
+                    closing = ("}", value[1:] + "}")
+                    if not any(c == 102 and v in closing for c, v in entity[i + 1 :]):
+                        return False
+            if name == "TABLES" and entity[0][1] not in ("TABLE", "ENDTAB"):
+                if not any(code == 2 for code, _ in entity):
+                    return False
+            if name == "TABLES" and entity[0][1] == "TABLE":
+                if not any(code == 2 and value in _TABLES for code, value in entity):
+                    return False
+    return True
+
+
+def _storable_handle(value: str) -> bool:
+    if value == "0":
+        return False
+    try:
+        int(value, 16)
+    except ValueError:
+        return False
+    return True
+
+
+_TABLES = frozenset(
+    ("LAYER", "LTYPE", "APPID", "DIMSTYLE", "STYLE", "UCS", "VIEW", "VPORT", "BLOCK_RECORD")
+)
+
+
 def _header_version(header: list[tuple[int, str]]) -> str | None:
     for i, (code, value) in enumerate(header[:-1]):
         if code == 9 and value == "$ACADVER":
@@ -322,11 +383,60 @@ def _light_blocks(
                 return None
             content = None
         else:
-            light = lite_entity(entity) if content is not None else None
+            light = lite_entity(entity) if content is not None and _as_ezdxf_reads(entity) else None
             if light is None or not light.dxf.get("handle"):
                 return None
             content.append(light)  # type: ignore[union-attr]
     return blocks if content is None else None
+
+
+def _as_ezdxf_reads(entity: list[tuple[int, str]]) -> bool:
+    """True when the entity has the subclasses ezdxf loads a block entity by (AcDbEntity, then
+    its type's), with every value ``dxf_lite`` reads in the subclass ezdxf reads it from (the
+    handle before them, the layer in AcDbEntity): ``dxf_lite`` reads tags whatever their
+    subclass, ezdxf ignores a value in the wrong one."""
+    subclasses = _SUBCLASSES.get(entity[0][1])
+    if subclasses is None:
+        return False
+    read = _READ[entity[0][1]]
+    allowed: frozenset[int] = frozenset((5, 102))
+    markers = 0
+    for code, value in entity[1:]:
+        if code >= 1000:
+            break
+        if code == 100:
+            if markers >= len(subclasses) or value != subclasses[markers][0]:
+                return False
+            allowed = subclasses[markers][1]
+            markers += 1
+        elif code in read and code not in allowed:
+            return False
+    return markers == len(subclasses)
+
+
+_EXTRUSION = (210, 220, 230)
+_SUBCLASSES: dict[str, tuple[tuple[str, frozenset[int]], ...]] = {
+    dxftype: (("AcDbEntity", frozenset((8, 60, 67))), *((n, frozenset(c)) for n, c in parts))
+    for dxftype, parts in {
+        "LINE": (("AcDbLine", (10, 20, 30, 11, 21, 31, *_EXTRUSION)),),
+        "CIRCLE": (("AcDbCircle", (10, 20, 30, 40, *_EXTRUSION)),),
+        "ARC": (("AcDbCircle", (10, 20, 30, 40, *_EXTRUSION)), ("AcDbArc", (50, 51))),
+        "LWPOLYLINE": (("AcDbPolyline", (10, 20, 38, 40, 41, 42, 70, 91, *_EXTRUSION)),),
+        "TEXT": (
+            ("AcDbText", (1, 10, 20, 30, 11, 21, 31, 40, 72, *_EXTRUSION)),
+            ("AcDbText", (73,)),
+        ),
+        "MTEXT": (("AcDbMText", (1, 3, 10, 20, 30, 40, *_EXTRUSION)),),
+        "INSERT": (
+            ("AcDbBlockReference", (2, 10, 20, 30, 41, 42, 43, 50, 66, 70, 71, *_EXTRUSION)),
+        ),
+    }.items()
+}
+"""The subclasses ezdxf loads each light type by, with the codes ``dxf_lite`` reads in each."""
+_READ = {
+    dxftype: frozenset((5, 102)).union(*(codes for _, codes in parts))
+    for dxftype, parts in _SUBCLASSES.items()
+}
 
 
 def _sections(mm: mmap.mmap) -> list[tuple[str, int, int]]:

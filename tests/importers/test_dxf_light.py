@@ -148,6 +148,29 @@ def test_sections_ezdxf_keeps_aside(tmp_path: Path, section: str, light: bool) -
             ezdxf.read(io.StringIO(text))
 
 
+@pytest.mark.parametrize(
+    ("change", "light"),
+    [
+        (("", ""), True),
+        (("100\nAcDbLine\n", ""), False),  # ezdxf reads no start or end point then
+        (("100\nAcDbLine\n", "100\nAcDbText\n"), False),
+        (("  8\n0\n100\nAcDbLine\n", "100\nAcDbLine\n  8\n0\n"), False),  # layer misplaced
+        (("  9\n$ACADVER\n", "  9\nACADVER\n"), False),  # ezdxf's header validator raises
+        (("  5\n", "  5\nXYZ\n  5\n"), False),  # a handle ezdxf cannot store
+        (("  2\nLAYER\n", "  2\nLAYERS\n"), False),  # a table ezdxf does not know
+    ],
+)
+def test_skeletons_ezdxf_would_read_differently_are_left_to_it(
+    tmp_path: Path, change: tuple[str, str], light: bool
+) -> None:
+    doc = ezdxf.new("R2010")
+    doc.blocks.new("TAG").add_line((0, 0), (1, 1))
+    path = tmp_path / "skeleton.dxf"
+    doc.saveas(path)
+    text = path.read_text().replace(*change, 1)
+    assert isinstance(dxf_stream.light_document(text), dxf_stream.LightDocument) is light
+
+
 def test_streamed_plain_drawing_does_not_import_ezdxf(tmp_path: Path) -> None:
     """In a fresh interpreter: importing the pipeline and reading a streamed drawing of the
     fast types leaves ezdxf unimported (a module-level ezdxf import anywhere on that path
