@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from itertools import chain
 from operator import is_not
 
 import numpy as np
@@ -284,7 +285,8 @@ def _texts(
     labels = [label for label in drawing.labels if label.text and label.text.strip()]
     if not labels:
         return texts, titles
-    xy = np.array([(label.x, label.y) for label in labels], dtype=float) * factor
+    anchors = chain.from_iterable((label.x, label.y) for label in labels)
+    xy = np.fromiter(anchors, dtype=float, count=2 * len(labels)).reshape(-1, 2) * factor
     points = shapely.points(xy).tolist()
     for label, point in zip(labels, points, strict=True):
         title = parse_floor_title(label.text)

@@ -307,8 +307,9 @@ def _plain_rings(outlines: Sequence[Outline], tol: RingTolerances) -> list[Plain
     polygons = shapely.polygons(shapely.linearrings(coords, indices=ring_of))
     areas = shapely.area(polygons).tolist()
     valid = shapely.is_valid(polygons).tolist()
-    for k, index in enumerate(rings.tolist()):
-        result[index] = (polygons[k], areas[k], valid[k], exact[k])
+    made = zip(rings.tolist(), polygons.tolist(), areas, valid, exact, strict=True)
+    for index, polygon, area, is_valid, exact_area in made:
+        result[index] = (polygon, area, is_valid, exact_area)
     return result
 
 
