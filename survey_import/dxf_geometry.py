@@ -65,12 +65,6 @@ class Vec3:
     def __iter__(self) -> Any:
         return iter((self.x, self.y, self.z))
 
-    def __len__(self) -> int:
-        return 3
-
-    def __getitem__(self, index: int) -> float:
-        return (self.x, self.y, self.z)[index]
-
     def __repr__(self) -> str:
         return f"Vec3({self.x!r}, {self.y!r}, {self.z!r})"
 
@@ -80,10 +74,6 @@ class Vec3:
 
     def __hash__(self) -> int:
         return hash((self.x, self.y, self.z))
-
-    def __add__(self, other: Any) -> Vec3:
-        o = other if isinstance(other, Vec3) else Vec3(other)
-        return _vec(self.x + o.x, self.y + o.y, self.z + o.z)
 
     def __sub__(self, other: Any) -> Vec3:
         o = other if isinstance(other, Vec3) else Vec3(other)

@@ -4,7 +4,7 @@ Building a full ezdxf entity (tag compiler, extended tags, DXF namespace, sub-en
 costs far more than reading a room outline needs: on a 10,000-room survey it was most of the
 import time. For LWPOLYLINE, LINE, ARC, CIRCLE, TEXT, MTEXT and plain INSERTs this module reads
 the raw (code, value) tags straight into an object that answers the few questions the
-extractor asks (``dxftype()``, ``dxf.get``, ``get_points``, ``plain_text``, ``ocs``), with the
+extractor asks (``dxftype()``, ``dxf.get``, ``get_points``, ``plain_text``), with the
 values ezdxf would have loaded. Anything unusual (embedded objects, attributes following an
 INSERT, array inserts, a coordinate without its y) returns None and the caller loads the
 entity with ezdxf as before, so ezdxf stays the reference for every rare case.
@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from survey_import.dxf_geometry import OCS
 from survey_import.dxf_geometry import Vec3
 
 __all__ = [
@@ -128,9 +127,6 @@ class LiteEntity:
                 return fast_plain_mtext(self.text or "", split=True)  # type: ignore[return-value]
             return plain_mtext(self.text or "")
         return plain_text(self.dxf.get("text", ""))
-
-    def ocs(self) -> OCS:
-        return OCS(self.dxf.get("extrusion", (0.0, 0.0, 1.0)))
 
 
 def drawable(entity: Any) -> bool:
