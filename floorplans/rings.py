@@ -22,6 +22,7 @@ from shapely.geometry import Polygon
 
 from floorplans.codes import PlanCode
 from floorplans.geometry import ClosedRing
+from floorplans.geometry import _segment_area
 from floorplans.geometry import close_ring
 from floorplans.geometry import densify_rings
 from floorplans.geometry import ranges
@@ -239,12 +240,14 @@ def _plain_rings(outlines: Sequence[Outline], tol: RingTolerances) -> list[Plain
     """What :func:`close_ring`, :func:`prepare_rings` and the exact area give for the outlines
     that need no judgement, computed as arrays; None for the others.
 
-    A ring is plain when it has at least three vertices, no bulge, finite coordinates, no two
+    A ring is plain when it has at least three vertices, finite coordinates and bulges, no two
     consecutive vertices within twice the coincidence tolerance (nothing to merge) and its ends
     either clearly apart (a flagged ring) or clearly together (closed by coordinates: the last
     vertex goes). The margins make the decisions those of ``math.hypot`` in :func:`close_ring`
     despite ``np.hypot`` rounding differently in the last bit. The shoelace terms are summed in
-    vertex order, column by column, so each area is bit for bit what :func:`ring_area` gives.
+    vertex order, column by column, and the arcs' segments (:func:`_segment_area`, on the same
+    coordinates relative to the first vertex) in vertex order too, so each area is bit for bit
+    what :func:`ring_area` gives; rings with arcs are flattened by :func:`densify_rings`.
     """
     count = len(outlines)
     result: list[Plain | None] = [None] * count
@@ -262,10 +265,10 @@ def _plain_rings(outlines: Sequence[Outline], tol: RingTolerances) -> list[Plain
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     owner = np.repeat(np.arange(count), lengths)
     coincide = tol.coincide
-    # Rings with a bulge, a non-finite coordinate, a vertex so far from the first that integer
+    # Rings with a non-finite coordinate or bulge, a vertex so far from the first that integer
     # coordinates would multiply beyond float precision, or two consecutive vertices close together.
     reach = np.maximum(np.abs(x - x[starts][owner]), np.abs(y - y[starts][owner]))
-    odd = (bulge != 0.0) | ~np.isfinite(x) | ~np.isfinite(y) | ~(reach < _EXACT_REACH)
+    odd = ~np.isfinite(x) | ~np.isfinite(y) | ~np.isfinite(bulge) | ~(reach < _EXACT_REACH)
     bad = np.bincount(owner[odd], minlength=count) > 0
     same_ring = owner[1:] == owner[:-1]
     step = np.hypot(x[1:] - x[:-1], y[1:] - y[:-1])
@@ -291,6 +294,18 @@ def _plain_rings(outlines: Sequence[Outline], tol: RingTolerances) -> list[Plain
     x1, y1 = x[vertex] - ox, y[vertex] - oy
     x2, y2 = x[following] - ox, y[following] - oy
     terms = x1 * y2 - x2 * y1
+    # The arcs' segments, added up in vertex order as signed_ring_area adds them (its 0.0 for a
+    # straight segment changes no sum that starts at 0.0).
+    arcs = np.zeros(len(rings))
+    arcked = np.flatnonzero(bulge[vertex] != 0.0)
+    segments = zip(
+        ring_of[arcked].tolist(),
+        *(v[arcked].tolist() for v in (x1, y1, x2, y2)),
+        bulge[vertex][arcked].tolist(),
+        strict=True,
+    )
+    for ring, *segment in segments:
+        arcs[ring] += _segment_area(*segment)
     twice = np.zeros(len(rings))
     offsets = np.cumsum(kept) - kept
     # Not np.unique: its first call imports numpy.ma (~5 ms), which nothing else here needs.
@@ -302,8 +317,23 @@ def _plain_rings(outlines: Sequence[Outline], tol: RingTolerances) -> list[Plain
             total += columns[:, column]
         twice[group] = total
     factor = tol.factor
-    exact = (np.abs(twice / 2.0 + 0.0) * factor * factor).tolist()
-    coords = np.column_stack((x[vertex], y[vertex])) * factor
+    exact = (np.abs(twice / 2.0 + arcs) * factor * factor).tolist()
+    coords = np.column_stack((x[vertex], y[vertex]))
+    if len(arcked):  # the rings with arcs take their flattened points instead of their vertices
+        curved = np.zeros(len(rings), dtype=bool)
+        curved[ring_of[arcked]] = True
+        which = np.flatnonzero(curved)
+        sagitta = tol.sagitta_m / factor if factor else 0.0
+        counts = zip(rings[which].tolist(), kept[which].tolist(), strict=True)
+        flattened, sizes = densify_rings([outlines[i].vertices[:k] for i, k in counts], sagitta)
+        straight = coords[~curved[ring_of]]
+        kept = kept.copy()
+        kept[which] = sizes
+        ring_of = np.repeat(np.arange(len(rings)), kept)
+        coords = np.empty((len(ring_of), 2))
+        coords[curved[ring_of]] = flattened
+        coords[~curved[ring_of]] = straight
+    coords = coords * factor
     polygons = shapely.polygons(shapely.linearrings(coords, indices=ring_of))
     areas = shapely.area(polygons).tolist()
     valid = shapely.is_valid(polygons).tolist()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import shapely
@@ -42,8 +44,19 @@ PLAIN = {
                        (0, 6100.3))
     ),
 }  # fmt: skip
-JUDGED = {
+PLAIN |= {
     "a bulge": ((0, 0, 0.0), (10000, 0, 1.0), (10000, 4000, 0.0), (0, 4000, 0.0)),
+    "bays, survey coordinates": tuple(
+        (GK_X * 1000 + dx, GK_Y * 1000 + dy, b)
+        for dx, dy, b in ((0, 0, 0.2), (7200, 0, 0), (7200, 6000, -0.15), (0, 6000, 0))
+    ),
+    "closing arc, end repeated": (
+        (0.0, 0.0, 0.0), (5000.0, 0.0, 0.0), (5000.0, 3000.0, 0.0), (0.0, 3000.0, 0.41),
+        (0, 0, 0.3),
+    ),
+}  # fmt: skip
+JUDGED = {
+    "a bulge that is not a number": ((0, 0, 0.0), (10000, 0, math.nan), (10000, 4000, 0.0)),
     "two vertices 0.3 mm apart": ((0, 0, 0), (0.3, 0, 0), (6000, 0, 0), (6000, 4000, 0)),
     "ends 0.7 mm apart (near the tolerance)": (
         (0.0, 0.0, 0.0),
@@ -88,14 +101,18 @@ def test_rings_needing_judgement_take_the_general_path(name):
 
 
 def test_many_rings_at_once_match_one_by_one():
-    """Random rings (some self-intersecting, some closed by coordinates): candidates and
-    findings as the ring-by-ring path gives them."""
+    """Random rings (some self-intersecting, some closed by coordinates, some with arcs):
+    candidates and findings as the ring-by-ring path gives them."""
     rng = np.random.default_rng(3)
     outlines = []
     for k in range(300):
         n = int(rng.integers(3, 9))
         x0, y0 = rng.uniform(-1e7, 1e7, 2)
-        points = [(float(x0 + dx), float(y0 + dy), 0.0) for dx, dy in rng.uniform(0, 8000, (n, 2))]
+        bulges = rng.choice([0.0, 0.0, 0.1, -0.3, 1.0], n) if k % 4 == 1 else np.zeros(n)
+        points = [
+            (float(x0 + dx), float(y0 + dy), float(b))
+            for (dx, dy), b in zip(rng.uniform(0, 8000, (n, 2)), bulges, strict=True)
+        ]
         if k % 3 == 0:
             points.append(points[0])
         outlines.append(Outline(tuple(points), "ROOM", f"R{k}", True))
