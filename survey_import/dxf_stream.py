@@ -362,7 +362,7 @@ def _light_blocks(
     for entity in entities:
         kind = entity[0][1]
         if kind == "BLOCK":
-            if content is not None:
+            if content is not None or not _as_ezdxf_reads(entity):
                 return None
             names = [value for code, value in entity if code == 2]
             base = [i for i, (code, _) in enumerate(entity) if code == 10]
@@ -391,10 +391,10 @@ def _light_blocks(
 
 
 def _as_ezdxf_reads(entity: list[tuple[int, str]]) -> bool:
-    """True when the entity has the subclasses ezdxf loads a block entity by (AcDbEntity, then
-    its type's), with every value ``dxf_lite`` reads in the subclass ezdxf reads it from (the
-    handle before them, the layer in AcDbEntity): ``dxf_lite`` reads tags whatever their
-    subclass, ezdxf ignores a value in the wrong one."""
+    """True when the entity has the subclasses ezdxf loads a block entity (or a BLOCK) by
+    (AcDbEntity, then its type's), with every value ``dxf_lite`` (or ``_light_blocks``) reads
+    in the subclass ezdxf reads it from (the handle before them, the layer in AcDbEntity):
+    those read tags whatever their subclass, ezdxf ignores a value in the wrong one."""
     subclasses = _SUBCLASSES.get(entity[0][1])
     if subclasses is None:
         return False
@@ -430,9 +430,10 @@ _SUBCLASSES: dict[str, tuple[tuple[str, frozenset[int]], ...]] = {
         "INSERT": (
             ("AcDbBlockReference", (2, 10, 20, 30, 41, 42, 43, 50, 66, 70, 71, *_EXTRUSION)),
         ),
+        "BLOCK": (("AcDbBlockBegin", (2, 10, 20, 30)),),  # its name and base point
     }.items()
 }
-"""The subclasses ezdxf loads each light type by, with the codes ``dxf_lite`` reads in each."""
+"""The subclasses ezdxf loads each light type (and BLOCK) by, with the codes read in each."""
 _READ = {
     dxftype: frozenset((5, 102)).union(*(codes for _, codes in parts))
     for dxftype, parts in _SUBCLASSES.items()

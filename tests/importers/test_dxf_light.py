@@ -158,6 +158,7 @@ def test_sections_ezdxf_keeps_aside(tmp_path: Path, section: str, light: bool) -
         (("  9\n$ACADVER\n", "  9\nACADVER\n"), False),  # ezdxf's header validator raises
         (("  5\n", "  5\nXYZ\n  5\n"), False),  # a handle ezdxf cannot store
         (("  2\nLAYER\n", "  2\nLAYERS\n"), False),  # a table ezdxf does not know
+        (("100\nAcDbBlockBegin\n  2\nTAG\n", "  2\nTAG\n100\nAcDbBlockBegin\n"), False),
     ],
 )
 def test_skeletons_ezdxf_would_read_differently_are_left_to_it(
