@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from floorplans.diff import ChangeKind as DiffKind
 from floorplans.diff import LiveRoom
 from floorplans.diff import RoomChange
+from floorplans.diff import compare_pairs
 from floorplans.diff import diff_floor
 from floorplans.georef import MAP_CRS
 from floorplans.georef import GeoreferenceError
@@ -979,6 +980,7 @@ def match_rooms(
     """
     live_by_id = {int(room.room_id): room for room in live_rooms}
     by_identity: dict[int, int] = {}
+    claimed: set[int] = set()  # by_identity's values, looked up per room
     for index, room in enumerate(plan.rooms if ids_by_handle else ()):
         label = room.number or room.name or room.handles[0]
         for room_id in sorted({ids_by_handle[h] for h in room.handles if h in ids_by_handle}):
@@ -989,7 +991,7 @@ def match_rooms(
                     room.handles[0],
                     room_id=room_id,
                 )
-            elif room_id in by_identity.values():
+            elif room_id in claimed:
                 report.warning(
                     LoadCode.ROOM_ID_DUPLICATE,
                     f"房间 {label} 与另一房间带有同一系统房间 ID {room_id}"
@@ -999,6 +1001,7 @@ def match_rooms(
                 )
             elif index not in by_identity:
                 by_identity[index] = room_id
+                claimed.add(room_id)
     if by_identity:
         report.note(
             LoadCode.ROOM_IDS_FROM_DRAWING,
@@ -1010,16 +1013,13 @@ def match_rooms(
         return [RoomMatch(ChangeKind.ADDED.value, room, None) for room in plan.rooms]
 
     matches: list[RoomMatch] = []
-    for index, room_id in by_identity.items():
-        old, new = live_by_id[room_id], plan.rooms[index]
-        forced = diff_floor([old], FloorPlan(rooms=(new,))).changes
-        paired = next((c for c in forced if c.kind not in (DiffKind.ADDED, DiffKind.REMOVED)), None)
+    by_id = [(live_by_id[room_id], plan.rooms[index]) for index, room_id in by_identity.items()]
+    for (old, new), paired in zip(by_id, compare_pairs(by_id), strict=True):
         change = _kind(paired) if paired is not None else ChangeKind.RESHAPED.value
         iou = paired.iou if paired is not None else 0.0
-        matches.append(RoomMatch(change, new, old, live_names.get(room_id), "id", iou))
+        matches.append(RoomMatch(change, new, old, live_names.get(int(old.room_id)), "id", iou))
 
     rest = [i for i in range(len(plan.rooms)) if i not in by_identity]
-    claimed = set(by_identity.values())
     diff = diff_floor(
         [room for room in live_rooms if int(room.room_id) not in claimed],
         FloorPlan(rooms=tuple(plan.rooms[i] for i in rest)),

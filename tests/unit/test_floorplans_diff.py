@@ -125,3 +125,35 @@ def test_svg_colours_rooms_by_use_and_escapes_labels():
 
 def test_svg_of_empty_floor():
     assert "无房间" in render_svg(FloorPlan(()))
+
+
+def test_pairs_made_by_identity_compare_as_the_diff_of_each_pair():
+    """compare_pairs (one array operation per measure) gives, pair for pair, what a diff of
+    the pair alone gives: the same change with the same floats, or None where geometry alone
+    would not pair them (apart, or overlapping too little for their numbers)."""
+    import dataclasses
+    import random
+
+    from floorplans.diff import compare_pairs
+
+    rng = random.Random(7)
+    pairs = []
+    for k in range(300):
+        x, y = rng.uniform(0, 100), rng.uniform(0, 100)
+        w, h = rng.uniform(2, 8), rng.uniform(2, 8)
+        old = LiveRoom(k, rng.choice(["201", "202", None]), box(x, y, x + w, y + h), w * h)
+        dx, dy = rng.choice([0, 0, rng.uniform(-3, 3), 50]), rng.choice([0, rng.uniform(-2, 2)])
+        scale = rng.choice([1.0, rng.uniform(0.7, 1.2)])
+        shape = affinity.translate(box(x, y, x + w * scale, y + h), dx, dy)
+        number = rng.choice([old.number, "201", "202", None])
+        pairs.append((old, room(*shape.bounds, number)))
+    compared = compare_pairs(pairs)
+    kinds = set()
+    for index, ((old, new), change) in enumerate(zip(pairs, compared, strict=True)):
+        alone = [c for c in diff_floor([old], FloorPlan((new,))).changes if c.new_index == 0]
+        paired = next((c for c in alone if c.kind not in (ChangeKind.ADDED,)), None)
+        if paired is not None:
+            paired = dataclasses.replace(paired, new_index=index)  # the pair's index
+        assert change == paired
+        kinds.add(None if change is None else (change.kind, change.reshaped, change.renumbered))
+    assert len(kinds) >= 5  # apart, unchanged, reshaped, renumbered ... all met
