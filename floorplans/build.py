@@ -316,10 +316,9 @@ def _detect_room_layers(
         [c.polygon for c in looked_at], [c.area for c in looked_at], [t.point for t in texts]
     )
     owned = {o for o in owners if o is not None}
-    stats: dict[str, tuple[int, int]] = {}
-    for index, (layer, _) in enumerate(usable):
-        n, n_lab = stats.get(layer, (0, 0))
-        stats[layer] = (n + 1, n_lab + (index in owned))
+    labelled_on = Counter(usable[index][0] for index in owned)
+    rings_on = Counter(layer for layer, _ in usable)
+    stats = {layer: (n, labelled_on[layer]) for layer, n in rings_on.items()}
 
     reasons: dict[str, str] = {}
     any_labelled = any(n_lab for _, n_lab in stats.values())
@@ -480,8 +479,7 @@ def _classify(
             if not holes or not any(h.polygon.contains(point) for h in holes):
                 nodes[owner].own_texts.append(texts[t_index])
 
-    labelled = [bool(n.own_texts) for n in nodes]
-    drawing_has_labels = any(labelled)
+    drawing_has_labels = any(n.own_texts for n in nodes)
 
     def is_outline(i: int) -> bool:
         node = nodes[i]
