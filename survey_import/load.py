@@ -28,6 +28,8 @@ from shapely.geometry import MultiPolygon
 from shapely.geometry import Point
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy import LargeBinary
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -289,7 +291,8 @@ class LiveRecord:
     label_raw: str | None
     derived: bool
     plan_polygon: BaseGeometry
-    map_polygon: BaseGeometry | None
+    map_ewkb: bytes | None
+    """The stored map geometry, written back as it is when the room is removed."""
 
     def live_room(self) -> LiveRoom:
         return LiveRoom(self.id, self.number, self.plan_polygon, self.usable_area_m2)
@@ -336,15 +339,6 @@ def read_floor_context(
         name, ordinal = floor.name, floor.ordinal
     elif ordinal is None:
         raise LoadError(f"无法从楼层名 {floor_name!r} 判断楼层序号；请用 3F、B1、三层 这样的名称")
-    live_rooms = (
-        session.scalars(
-            select(Room)
-            .where(Room.floor_id == floor.id, Room.retired_at.is_(None))
-            .order_by(Room.id)
-        ).all()
-        if floor is not None
-        else []
-    )
     return FloorContext(
         building_id=building_id,
         province_code=building.province_code,
@@ -353,29 +347,51 @@ def read_floor_context(
         floor_name=name,
         ordinal=ordinal,
         floor_id=None if floor is None else floor.id,
-        live=[_live_record(room) for room in live_rooms],
+        live=_live_records(session, floor.id) if floor is not None else [],
         base_batch_id=latest_confirmed_batch_id(session, building_id, name),
         ids_by_handle=read_room_ids(source_path) if source_path is not None else {},
         notes=notes,
     )
 
 
-def _live_record(room: Room) -> LiveRecord:
-    return LiveRecord(
-        id=room.id,
-        number=room.number,
-        name=room.name,
-        use_category=room.use_category,
-        use_subtype=room.use_subtype,
-        usable_area_m2=room.usable_area_m2,
-        area_rule=room.area_rule,
-        deductions_m2=room.deductions_m2,
-        source_handles=list(room.source_handles or ()),
-        label_raw=room.label_raw,
-        derived=room.derived,
-        plan_polygon=to_shape(room.plan_geom),
-        map_polygon=None if room.map_geom is None else to_shape(room.map_geom),
-    )
+_LIVE_COLUMNS = (
+    Room.id,
+    Room.number,
+    Room.name,
+    Room.use_category,
+    Room.use_subtype,
+    Room.usable_area_m2,
+    Room.area_rule,
+    Room.deductions_m2,
+    Room.source_handles,
+    Room.label_raw,
+    Room.derived,
+    func.ST_AsBinary(Room.plan_geom, type_=LargeBinary),
+    func.ST_AsEWKB(Room.map_geom, type_=LargeBinary),
+)
+
+
+def _live_records(session: Session, floor_id: int) -> list[LiveRecord]:
+    """The floor's live rooms as plain values, the plan polygons parsed as one array and the
+    map geometries left as stored: ORM objects and a geometry at a time cost ~0.3 s for a
+    floor of 10,000 rooms."""
+    rows = session.execute(
+        select(*_LIVE_COLUMNS)
+        .where(Room.floor_id == floor_id, Room.retired_at.is_(None))
+        .order_by(Room.id)
+    ).all()
+    plans = shapely.from_wkb([row[11] for row in rows]).tolist()
+    return [
+        LiveRecord(
+            *row[:8],
+            source_handles=list(row[8] or ()),
+            label_raw=row[9],
+            derived=row[10],
+            plan_polygon=plan,
+            map_ewkb=None if row[12] is None else bytes(row[12]),
+        )
+        for row, plan in zip(rows, plans, strict=True)
+    ]
 
 
 @dataclass
@@ -705,12 +721,15 @@ def _rows(
     maps: list[BaseGeometry | None] = []
     rows: list[list[Any]] = []
     to_place: list[int] = []
+    stored_maps: dict[int, bytes] = {}
     for index, match in enumerate(matches):
         room = match.plan_room
         if room is None:
             live = live_by_id[match.live_id]  # type: ignore[index]
             plans.append(_multi(live.plan_polygon))
-            maps.append(None if live.map_polygon is None else _multi(live.map_polygon))
+            maps.append(None)
+            if live.map_ewkb is not None:
+                stored_maps[index] = live.map_ewkb
             rows.append(_removed_row(province, live))
         else:
             plans.append(room.polygon)
@@ -728,6 +747,8 @@ def _rows(
     for row, plan, placed in zip(rows, plan_hex, map_hex, strict=True):
         row[geom_at] = plan
         row[geom_at + 1] = placed
+    for index, ewkb in stored_maps.items():
+        rows[index][geom_at + 1] = ewkb.hex()
     return rows
 
 

@@ -143,3 +143,27 @@ def test_handles_and_labels_with_copy_escapes_come_back_as_written(db_session, t
     assert stored.source_handles == list(odd)
     assert stored.label_raw == "301\t办公室\n\\备注"
     assert stored.usable_area_m2 == pytest.approx(first.area_m2)
+
+
+def test_a_removed_room_is_drafted_where_it_stands_on_the_map(db_session, tmp_path):
+    """A room the re-survey no longer has is drafted as removed with the live room's own plan
+    and map geometries (the map one written back as stored, not recomputed)."""
+    from survey_import.review import confirm_batch
+    from tests.importers.survey_helpers import SECOND_SURVEY
+
+    building = add_building(db_session)
+    first = load_plan(db_session, write_plan(tmp_path / "v1.dxf"), building.id)
+    for party, who in (("surveyor", "张工"), ("agency", "李处长"), ("bureau", "王科长")):
+        confirm_batch(db_session, first.batch_id, party, who)
+    second = load_plan(db_session, write_plan(tmp_path / "v2.dxf", SECOND_SURVEY), building.id)
+    assert second.changes["removed"] == 1
+    same = db_session.execute(
+        text(
+            "SELECT r.number, ST_AsEWKB(s.map_geom) = ST_AsEWKB(r.map_geom), "
+            "ST_Equals(s.plan_geom, r.plan_geom) FROM survey_room s "
+            "JOIN room r ON r.id = s.matched_room_id "
+            "WHERE s.batch_id = :batch AND s.change = 'removed'"
+        ),
+        {"batch": second.batch_id},
+    ).one()
+    assert tuple(same) == ("303", True, True)

@@ -157,3 +157,20 @@ def test_pairs_made_by_identity_compare_as_the_diff_of_each_pair():
         assert change == paired
         kinds.add(None if change is None else (change.kind, change.reshaped, change.renumbered))
     assert len(kinds) >= 5  # apart, unchanged, reshaped, renumbered ... all met
+
+
+def test_an_outline_given_back_by_a_round_trip_is_the_same_room():
+    """Stored as a multipolygon in metres, written out in millimetres and read back: the
+    coordinates may differ in the last bit, and the room is the same, unchanged."""
+    from shapely.geometry import MultiPolygon
+    from shapely.geometry import Polygon
+
+    from floorplans.diff import compare_pairs
+
+    stored = MultiPolygon([box(3.8, 0, 9.8, 6)])
+    back = Polygon([(3800 * 0.001, 0), (9.8, 0), (9.8, 6), (3800 * 0.001, 6)])
+    assert back.exterior.coords[0][0] != 3.8  # 3.8000000000000003: not bit for bit
+    live = LiveRoom(7, "305", stored, stored.area)
+    (change,) = compare_pairs([(live, room(*back.bounds, "305"))])
+    assert change.kind == ChangeKind.UNCHANGED and change.room_id == 7
+    assert change.iou == pytest.approx(1.0, abs=1e-12) and not change.reshaped
