@@ -188,8 +188,9 @@ def outline_candidates(
     polygons made in bulk; ``each`` is called after every outline (the builder files each
     outline's findings under its layer).
 
-    Straight rings well clear of every tolerance (most rooms) are closed, measured and made into
-    polygons as arrays (:func:`_plain_rings`); the others go through :func:`close_ring`.
+    Rings well clear of every tolerance (most rooms, with arcs or without) are closed, measured
+    and made into polygons as arrays (:func:`_plain_rings`); the others go through
+    :func:`close_ring`.
     """
     plain = _plain_rings(outlines, tol)
     slow = [i for i, ready in enumerate(plain) if ready is None]
