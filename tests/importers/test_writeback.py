@@ -112,3 +112,56 @@ def test_a_floor_without_live_rooms_cannot_be_exported(db_session, tmp_path):
     db_session.flush()
     with pytest.raises(WritebackError, match="没有在用房间"):
         export_floor_dxf(db_session, floor.id, tmp_path / "empty.dxf")
+
+
+def _with_room_ids(path, *, version="R2018", encoding="utf-8"):  # noqa: ANN001, ANN202
+    """Outlines with our XDATA in model space (1071 and 1070 ids), and what must not count:
+    one in paper space, one in a block, another application's XDATA, an id that is not one."""
+    doc = ezdxf.new(version)
+    doc.appids.add(APPID)
+    doc.appids.add("OTHER_APP")
+    msp = doc.modelspace()
+    square = [(0, 0), (1000, 0), (1000, 1000), (0, 1000)]
+    expected = {}
+    for room_id, code in ((41, 1071), (42, 1070), (43, 1071)):
+        outline = msp.add_lwpolyline(square, close=True, dxfattribs={"layer": "房间"})
+        outline.set_xdata(APPID, [(code, room_id), (1000, f"30{room_id} 办公室"), (1071, 9)])
+        expected[outline.dxf.handle] = room_id
+    msp.add_text("会议室 67", dxfattribs={"layer": "房间名称"})
+    paper = doc.paperspace().add_lwpolyline(square, close=True)
+    paper.set_xdata(APPID, [(1071, 44)])
+    block = doc.blocks.new("ROOMS")
+    block.add_lwpolyline(square, close=True).set_xdata(APPID, [(1071, 45)])
+    msp.add_blockref("ROOMS", (0, 0))
+    msp.add_lwpolyline(square, close=True).set_xdata("OTHER_APP", [(1071, 46)])
+    msp.add_lwpolyline(square, close=True).set_xdata(APPID, [(1000, "no id"), (1071, 0)])
+    if version == "R2000":
+        doc.encoding = encoding
+    doc.saveas(path, encoding=encoding)
+    return path, expected
+
+
+@pytest.mark.parametrize(
+    ("version", "encoding", "crlf", "binary"),
+    [
+        ("R2018", "utf-8", False, False),
+        ("R2000", "gbk", False, False),
+        ("R2018", "utf-8", True, False),
+        ("R2018", "utf-8", False, True),
+    ],
+)
+def test_room_ids_are_read_as_ezdxf_reads_them(tmp_path, version, encoding, crlf, binary):
+    """The tag scan of an ASCII drawing finds what ezdxf's whole load finds: model-space
+    entities only, our application's first integer, in any encoding or line ending; a binary
+    drawing is loaded by ezdxf."""
+    from survey_import import writeback
+
+    path, expected = _with_room_ids(tmp_path / "ids.dxf", version=version, encoding=encoding)
+    if crlf:
+        path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    if binary:
+        doc = ezdxf.readfile(path)
+        doc.saveas(path, fmt="bin")
+        assert path.read_bytes().startswith(b"AutoCAD Binary DXF")
+    assert read_room_ids(path) == expected
+    assert writeback._load_room_ids(path, binary) == expected
