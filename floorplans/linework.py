@@ -472,7 +472,7 @@ def _share_on(outline: Polygon | MultiPolygon, segments: np.ndarray) -> float:
     near, _ = STRtree(shapely.linestrings(segments)).query(
         points, predicate="dwithin", distance=LineworkSettings.snap_m
     )
-    return len(np.unique(near)) / len(points)
+    return len(set(near.tolist())) / len(points)  # not np.unique: it would import numpy.ma
 
 
 def _clipped(segments: np.ndarray, bounds: np.ndarray, reach: float) -> np.ndarray:
