@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Sequence
@@ -162,11 +164,13 @@ def load_survey(
     actor: str,
     transform: PlanTransform | None = None,
     context: FloorContext | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> LoadOutcome:
     """Write the analysed drawing (``survey_import.pipeline.SurveyResult``) as a draft batch.
 
     ``transform`` (e.g. a control-point fit made in the web UI) georeferences the plan instead
-    of the drawing's GEODATA or the footprint fit. ``context``: see :func:`load_floor_plan`.
+    of the drawing's GEODATA or the footprint fit. ``context`` and ``meanwhile``: see
+    :func:`load_floor_plan`.
     """
     if result.report.has_errors:
         raise LoadError(
@@ -191,6 +195,7 @@ def load_survey(
         actor=actor,
         transform=transform,
         context=context,
+        meanwhile=meanwhile,
     )
 
 
@@ -534,12 +539,12 @@ def write_floor_load(
     source_report: ImportReport,
     source_info: dict[str, Any],
     actor: str,
-    row_chunks: Iterable[list[list[Any]]] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> LoadOutcome:
     """Write ``prepared`` as a draft batch: the batch row, its rooms by one COPY, the audit entry.
 
-    ``row_chunks``: the rows when made elsewhere (the CLI's reader process); by default
-    ``prepared.row_chunks()``."""
+    ``meanwhile``: the caller's work to do while the database takes the rooms (see
+    :func:`_copy_rows`); its failure fails the load."""
     context, plan = prepared.context, prepared.plan
     full = ImportReport()
     full.extend(source_report)
@@ -573,7 +578,7 @@ def write_floor_load(
     )
     session.add(batch)
     session.flush()
-    _copy_rows(session, batch.id, prepared.row_chunks() if row_chunks is None else row_chunks)
+    _copy_rows(session, batch.id, prepared.row_chunks(), meanwhile)
     session.add(
         AuditLog(
             actor=actor,
@@ -627,12 +632,14 @@ def load_floor_plan(
     actor: str,
     transform: PlanTransform | None = None,
     context: FloorContext | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> LoadOutcome:
     """Write one floor plan as a draft batch of ``building_id``, floor ``floor_name``.
 
     ``context``: :func:`read_floor_context` for this building and floor, read earlier in the
     same session (the CLI does so while the drawing is being read); read here when it is
-    missing or was read for another building or floor."""
+    missing or was read for another building or floor. ``meanwhile``: the caller's work to do
+    while the rooms are stored (see :func:`write_floor_load`); done in any case."""
     if context is None or (context.building_id, context.requested_name) != (
         building_id,
         floor_name,
@@ -647,6 +654,8 @@ def load_floor_plan(
         )
     same = same_file_batch(session, sha256, context, floor_report(plan, context))
     if same is not None:
+        if meanwhile is not None:
+            meanwhile()
         return same
     prepared = prepare_floor_load(
         plan,
@@ -665,6 +674,7 @@ def load_floor_plan(
         source_report=source_report,
         source_info=source_info,
         actor=actor,
+        meanwhile=meanwhile,
     )
 
 
@@ -694,21 +704,61 @@ _ROW_COLUMNS = (
 )
 
 
-def _copy_rows(session: Session, batch_id: int, row_chunks: Iterable[list[list[Any]]]) -> None:
+def _copy_rows(
+    session: Session,
+    batch_id: int,
+    row_chunks: Iterable[list[list[Any]]],
+    meanwhile: Callable[[], object] | None = None,
+) -> None:
     """The batch's :class:`SurveyRoom` rows (one per match, in order) by one COPY.
 
     ORM inserts cost about a millisecond a row, and geometries went to the map one at a time:
     a 10,000-room drawing took ~15 s here. Geometries are now converted as arrays (EWKB hex,
     which PostGIS reads as geometry input), a few thousand rooms at a time (see
     :meth:`PreparedLoad.row_chunks`), and streamed in the session's transaction.
+
+    The server is the slower side of the COPY (~0.1 s for 10,000 rooms, its foreign-key
+    checks at the end), and the client mostly waits for it with the GIL released: so
+    ``meanwhile`` runs in a thread from the first chunk on, not before, where it would hold
+    up making the rows.
     """
     cursor = session.connection().connection.driver_connection.cursor()
     table = SurveyRoom.__table__.name
-    with cursor.copy(f"COPY {table} ({', '.join(_ROW_COLUMNS)}) FROM STDIN") as copy:
-        for chunk in row_chunks:
-            for row in chunk:
-                row[0] = batch_id
-                copy.write_row(row)
+    helper: _Meanwhile | None = None
+    try:
+        with cursor.copy(f"COPY {table} ({', '.join(_ROW_COLUMNS)}) FROM STDIN") as copy:
+            for chunk in row_chunks:
+                for row in chunk:
+                    row[0] = batch_id
+                    copy.write_row(row)
+                if meanwhile is not None and helper is None:
+                    helper = _Meanwhile(meanwhile)
+    finally:
+        if helper is not None:
+            helper.join()
+    if meanwhile is not None and helper is None:  # no rows: nothing to overlap
+        meanwhile()
+
+
+class _Meanwhile(threading.Thread):
+    """``work()`` in a thread; :meth:`join` raises what it raised."""
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        super().__init__(name="load-meanwhile", daemon=True)
+        self._work = work
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._work()
+        except BaseException as exc:  # noqa: BLE001 - raised again by join()
+            self._error = exc
+
+    def join(self, timeout: float | None = None) -> None:
+        super().join(timeout)
+        if self._error is not None:
+            raise self._error
 
 
 def _rows(

@@ -285,6 +285,19 @@ def test_the_json_of_an_import_is_the_dry_run_document_with_the_load_last(settin
     assert {k: v for k, v in document.items() if k != "load"} == json.loads(dry.output)
 
 
+def test_the_same_file_again_prints_what_was_read_and_changes_nothing(settings, tmp_path):
+    building = str(_building_id(settings))
+    plan = write_plan(tmp_path / "3f.dxf")
+    first = _run(settings, "import", str(plan), "--building", building, "--floor", "3F")
+    before = _counts(settings.database_url)
+    again = _run(settings, "import", str(plan), "--building", building, "--floor", "3F")
+    assert again.exit_code == 0, again.output
+    read = first.output.split("\n\n已建立")[0]  # what was read, as the first import said it
+    assert again.output.startswith(read + "\n\n同一文件已导入")
+    assert "同一文件已导入" in again.output
+    assert _counts(settings.database_url) == before
+
+
 def test_a_failure_rendering_the_output_stores_nothing(
     settings, database_url, tmp_path, monkeypatch
 ):
