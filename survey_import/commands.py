@@ -138,6 +138,32 @@ def import_command(
     actor: str | None,
 ) -> None:
     """Import the DXF drawing PATH (导入测绘 DXF 图纸)."""
+    from survey_import.pipeline import paused_gc
+
+    # The whole command without the cyclic collector: it is short-lived, and once a drawing is
+    # read every full collection walks its millions of objects (importing the database side
+    # after reading a 200 MB drawing took 6 s of collections). Reading and building pause it
+    # for every caller; this covers the rest of the command too.
+    with paused_gc():
+        _import(ctx, path, dry_run, fmt, profile, room_layers, label_layers, units, encoding,
+                building_ref, floor_name, actor)  # fmt: skip
+
+
+def _import(
+    ctx: click.Context,
+    path: Path,
+    dry_run: bool,
+    fmt: str,
+    profile: str | None,
+    room_layers: tuple[str, ...],
+    label_layers: tuple[str, ...],
+    units: str | None,
+    encoding: str | None,
+    building_ref: str | None,
+    floor_name: str | None,
+    actor: str | None,
+) -> None:
+    """``survey import``'s work: read the drawing, print it, store it unless told not to."""
     from survey_import.pipeline import SurveyOptions
 
     logging.getLogger("ezdxf").setLevel(
@@ -322,7 +348,6 @@ def _analyse_while_opening_database(
     """
     from survey_import.handoff import AnalysisChild
     from survey_import.handoff import ChildFailed
-    from survey_import.pipeline import paused_gc
 
     opened: _OpenedDatabase | Exception | None = None
     try:
@@ -331,8 +356,7 @@ def _analyse_while_opening_database(
                 opened = _open_database(settings)
                 if isinstance(opened, _OpenedDatabase):
                     opened.read_ahead(building_ref, floor_name, path)
-                with paused_gc():  # like reading: the rooms are long-lived, hardly a cycle
-                    return child.result(), opened
+                return child.result(), opened
         except BaseException:
             if isinstance(opened, _OpenedDatabase):
                 opened.close()
@@ -449,13 +473,12 @@ def _load(
     from survey_import.load import LoadError
     from survey_import.load import load_survey
     from survey_import.load import resolve_building
-    from survey_import.pipeline import paused_gc
 
     assert building_ref is not None  # checked by _check_arguments
     transaction = session_scope(settings) if opened is None else committed(opened.session)
     ahead = None if opened is None else opened.ahead
     try:
-        with paused_gc(), transaction as session:  # as while reading
+        with transaction as session:
             if isinstance(ahead, Exception):
                 raise ahead
             building_id, context = ahead or (resolve_building(session, building_ref), None)
