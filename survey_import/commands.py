@@ -138,6 +138,7 @@ def import_command(
     actor: str | None,
 ) -> None:
     """Import the DXF drawing PATH (导入测绘 DXF 图纸)."""
+    from survey_import.pipeline import SurveyOptions
     from survey_import.pipeline import paused_gc
 
     # The whole command without the cyclic collector: it is short-lived, and once a drawing is
@@ -145,60 +146,39 @@ def import_command(
     # after reading a 200 MB drawing took 6 s of collections). Reading and building pause it
     # for every caller; this covers the rest of the command too.
     with paused_gc():
-        _import(ctx, path, dry_run, fmt, profile, room_layers, label_layers, units, encoding,
-                building_ref, floor_name, actor)  # fmt: skip
-
-
-def _import(
-    ctx: click.Context,
-    path: Path,
-    dry_run: bool,
-    fmt: str,
-    profile: str | None,
-    room_layers: tuple[str, ...],
-    label_layers: tuple[str, ...],
-    units: str | None,
-    encoding: str | None,
-    building_ref: str | None,
-    floor_name: str | None,
-    actor: str | None,
-) -> None:
-    """``survey import``'s work: read the drawing, print it, store it unless told not to."""
-    from survey_import.pipeline import SurveyOptions
-
-    logging.getLogger("ezdxf").setLevel(
-        logging.DEBUG if LOGGER.isEnabledFor(logging.DEBUG) else logging.ERROR
-    )
-    settings = ctx.obj
-    opened: _OpenedDatabase | Exception | None = None
-    try:
-        _check_arguments(path, dry_run, profile, units, encoding, building_ref)
-        options = SurveyOptions(
-            profile=profile,
-            room_layers=room_layers,
-            label_layers=label_layers,
-            units=units,
-            encoding=encoding,
+        logging.getLogger("ezdxf").setLevel(
+            logging.DEBUG if LOGGER.isEnabledFor(logging.DEBUG) else logging.ERROR
         )
-        if dry_run or path.stat().st_size > OVERLAP_MAX_BYTES:
-            result = _analyse_with_progress(path, options, fmt)
-        else:
-            if settings is None:
-                from gis_app.config import Settings
-
-                settings = Settings.from_env()
-            result, opened = _analyse_while_opening_database(
-                path, options, fmt, settings, building_ref, floor_name
+        settings = ctx.obj
+        opened: _OpenedDatabase | Exception | None = None
+        try:
+            _check_arguments(path, dry_run, profile, units, encoding, building_ref)
+            options = SurveyOptions(
+                profile=profile,
+                room_layers=room_layers,
+                label_layers=label_layers,
+                units=units,
+                encoding=encoding,
             )
-    except _Unusable as exc:
-        _fail_unusable(fmt, exc.code, exc.message)
-        return
-    try:
-        _report_and_load(ctx, settings, opened, result, dry_run, fmt, path, building_ref,
-                         floor_name, actor)  # fmt: skip
-    finally:
-        if isinstance(opened, _OpenedDatabase):
-            opened.close()
+            if dry_run or path.stat().st_size > OVERLAP_MAX_BYTES:
+                result = _analyse_with_progress(path, options, fmt)
+            else:
+                if settings is None:
+                    from gis_app.config import Settings
+
+                    settings = Settings.from_env()
+                result, opened = _analyse_while_opening_database(
+                    path, options, fmt, settings, building_ref, floor_name
+                )
+        except _Unusable as exc:
+            _fail_unusable(fmt, exc.code, exc.message)
+            return
+        try:
+            _report_and_load(ctx, settings, opened, result, dry_run, fmt, path, building_ref,
+                             floor_name, actor)  # fmt: skip
+        finally:
+            if isinstance(opened, _OpenedDatabase):
+                opened.close()
 
 
 def _report_and_load(
