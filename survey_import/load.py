@@ -406,8 +406,6 @@ class PreparedLoad:
 
     plan: FloorPlan
     context: FloorContext
-    floor_report: ImportReport
-    """What finding the floor said; all a re-import of the same file reports."""
     report: ImportReport
     frame: MapFrame
     matches: list[RoomMatch]
@@ -460,9 +458,7 @@ def prepare_floor_load(
             f"楼层 {context.requested_name} 没有房间，未导入 "
             f"(no rooms on floor {context.requested_name})"
         )
-    head = floor_report(plan, context)
-    report = ImportReport()
-    report.extend(head)
+    report = floor_report(plan, context)
     if context.floor_id is None:
         report.note(
             LoadCode.NEW_FLOOR,
@@ -489,7 +485,7 @@ def prepare_floor_load(
         counts[match.change] += 1
         if match.change != ChangeKind.ADDED:
             details.append(match.detail())
-    return PreparedLoad(plan, context, head, report, frame, matches, counts, details)
+    return PreparedLoad(plan, context, report, frame, matches, counts, details)
 
 
 def same_file_batch(
