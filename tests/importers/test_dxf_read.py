@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from ezdxf.math import Vec3
 
 from gis_app.report import ImportReport
+from survey_import import dxf_read
 from survey_import.dxf_read import DxfCode
 from survey_import.dxf_read import read_drawing
 from survey_import.dxf_sniff import UnreadableDrawing
@@ -499,3 +501,42 @@ def test_encoding_check_sees_a_character_cut_between_its_chunks(tmp_path: Path, 
     assert not _decodes(cut, "utf-8")
     assert _utf8_state(whole) == ("utf8-nonascii" if codec == "utf-8" else "not-utf8")
     assert _utf8_state(cut) == "not-utf8"
+
+
+@pytest.mark.parametrize("threshold", [0, 1 << 40])
+def test_source_hash_is_the_files_sha256_streamed_or_whole(tmp_path: Path, threshold: int) -> None:
+    path = _mm_office(tmp_path)
+    _, info, _ = _read(path, stream_threshold=threshold)
+    assert info.streamed == (threshold == 0)
+    assert info.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_file_that_cannot_be_hashed_fails_even_when_it_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hash is computed in a thread while the file is read; its error still reaches the
+    caller, as when it was computed first."""
+
+    def unreadable(path: Path) -> str:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(dxf_read, "file_sha256", unreadable)
+    with pytest.raises(PermissionError, match="Permission denied"):
+        read_drawing(_mm_office(tmp_path), report=ImportReport())
+
+
+def test_a_file_gone_after_the_sniff_fails_in_the_hash_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading fails too, but the error raised is hashing's, which came first before."""
+    sniff = dxf_read.sniff_file
+
+    def sniff_then_delete(path: Path) -> object:
+        header = sniff(path)
+        path.unlink()
+        return header
+
+    monkeypatch.setattr(dxf_read, "sniff_file", sniff_then_delete)
+    with pytest.raises(FileNotFoundError) as caught:
+        read_drawing(_mm_office(tmp_path), report=ImportReport())
+    assert "file_sha256" in [entry.name for entry in caught.traceback]
