@@ -24,6 +24,8 @@ __all__ = ["main", "root"]
 LOGGER = logging.getLogger(__name__)
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+"""Ctrl-C, as a shell reports a process ended by SIGINT."""
 """Unusable input, arguments or environment (click uses 2 for usage errors too)."""
 
 
@@ -42,8 +44,9 @@ def _is_known_failure(exc: Exception) -> bool:
 
 
 class GisAppGroup(click.Group):
-    """A group that turns the known failures of any sub-command into one line and exit 2, and
-    loads the feature packages' commands on first use (see ``FEATURE_COMMANDS``)."""
+    """A group that turns the known failures of any sub-command into one line and exit 2 (and
+    Ctrl-C into one line and exit 130), and loads the feature packages' commands on first use
+    (see ``FEATURE_COMMANDS``)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *FEATURE_COMMANDS})
@@ -62,6 +65,9 @@ class GisAppGroup(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:  # click would say "Aborted!" and exit 1 (drawing errors)
+            click.echo("gis-app: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except Exception as exc:
             if not _is_known_failure(exc):
                 raise
@@ -510,7 +516,7 @@ def main() -> NoReturn:
         _leave(exc.code)
     except KeyboardInterrupt:
         click.echo("gis-app: interrupted", err=True)
-        _leave(130)
+        _leave(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - the user gets one line; the log has the rest
         LOGGER.debug("unexpected failure", exc_info=True)
         click.echo(f"gis-app: internal error: {type(exc).__name__}: {exc}", err=True)

@@ -66,3 +66,20 @@ def test_the_whole_output_and_the_exit_code_survive_the_quick_exit(tmp_path):
     refused = _run("survey", "import", str(junk), "--dry-run", env={})
     assert refused.returncode == 2
     assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
+
+
+def test_ctrl_c_outside_a_command_s_own_handling_is_one_line_and_exit_130(monkeypatch, tmp_path):
+    """Click's own answer, "Aborted!" and exit 1, would read as "the drawing has errors"."""
+    from click.testing import CliRunner
+
+    from gis_app.cli import EXIT_INTERRUPTED
+    from gis_app.cli import root
+    from survey_import import commands
+
+    def interrupted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, "_check_arguments", interrupted)
+    result = CliRunner().invoke(root, ["survey", "import", str(tmp_path / "x.dxf"), "--dry-run"])
+    assert result.exit_code == EXIT_INTERRUPTED == 130
+    assert "gis-app: interrupted" in result.output and "Aborted" not in result.output
