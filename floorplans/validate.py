@@ -34,9 +34,15 @@ def validate_floor(plan: FloorPlan, report: ImportReport) -> None:
     where = f"（{plan.name}）" if plan.name else ""
     polys = np.empty(len(rooms), dtype=object)
     polys[:] = [r.polygon for r in rooms]
-    perimeters = shapely.length(polys).tolist()
-    areas = shapely.area(polys).tolist()
-    for room, perimeter, polygon_area in zip(rooms, perimeters, areas, strict=True):
+    perimeters = shapely.length(polys)
+    areas = shapely.area(polys)
+    # The few rooms with a finding, picked for all rooms at once: the loop repeats each test.
+    room_areas = np.fromiter((r.area_m2 for r in rooms), dtype=float, count=len(rooms))
+    widths = np.divide(2 * areas, perimeters, out=np.full(len(rooms), np.inf), where=perimeters > 0)
+    sliver = (room_areas >= 0) & (widths < SLIVER_WIDTH_M)
+    flagged = np.flatnonzero((room_areas < MIN_ROOM_M2) | (room_areas > MAX_ROOM_M2) | sliver)
+    for k in flagged.tolist():
+        room, perimeter, polygon_area = rooms[k], float(perimeters[k]), float(areas[k])
         handle = room.handles[0] if room.handles else None
         if room.area_m2 < MIN_ROOM_M2:
             report.warning(
@@ -64,9 +70,8 @@ def validate_floor(plan: FloorPlan, report: ImportReport) -> None:
     if len(rooms) > 1:
         tree = STRtree(polys)
         left, right = tree.query(polys, predicate="dwithin", distance=GAP_MAX_M)
-        for i, j in zip(left.tolist(), right.tolist(), strict=True):
-            if i >= j:
-                continue
+        pairs = left < right  # each pair once, and not a room with itself
+        for i, j in zip(left[pairs].tolist(), right[pairs].tolist(), strict=True):
             a, b = rooms[i], rooms[j]
             overlap = a.polygon.intersection(b.polygon).area
             if overlap > OVERLAP_MIN_M2:
