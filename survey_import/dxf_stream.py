@@ -702,14 +702,13 @@ _CODES = _GroupCodes()
 
 def _tag_boundary(data: bytes) -> int:
     """Byte offset just after the last value line that ends a tag: the number of newlines
-    before it must be even. Returns 0 when the data holds no complete tag."""
-    cut = len(data)
-    while True:
-        cut = data.rfind(b"\n", 0, cut)
-        if cut < 0:
-            return 0
-        if data.count(b"\n", 0, cut + 1) % 2 == 0:
-            return cut + 1
+    before it must be even. Returns 0 when the data holds no complete tag. The newlines are
+    counted once: when the last one ends an odd number of lines, the one before ends an even
+    number."""
+    last = data.rfind(b"\n")
+    if last < 0 or data.count(b"\n") % 2 == 0:
+        return last + 1
+    return data.rfind(b"\n", 0, last) + 1
 
 
 _CHUNK = 1 << 20

@@ -3,6 +3,7 @@ report of the entity-by-entity path it replaces, and falls back where it must.""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import ezdxf
@@ -329,3 +330,13 @@ def test_plain_mtext_is_ezdxfs_fast_plain_mtext() -> None:
     cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(5000)]
     for text in cases:
         assert plain_mtext(text) == fast_plain_mtext(text), text
+
+
+def test_tag_boundary_is_after_the_last_even_numbered_newline() -> None:
+    """Every string of up to 10 newlines and other bytes, against the definition."""
+    for length in range(11):
+        for bits in itertools.product(b"\nx", repeat=length):
+            data = bytes(bits)
+            ends = [i + 1 for i, byte in enumerate(data) if byte == 10]
+            expected = max((end for n, end in enumerate(ends, 1) if n % 2 == 0), default=0)
+            assert dxf_stream._tag_boundary(data) == expected, data
