@@ -594,25 +594,22 @@ def _rooms(nodes: list[_Node], report: ImportReport) -> list[Room]:
     """Room values: net polygon and area, labels parsed, number/use from the layer if needed."""
     rooms: list[Room] = []
     merged_groups: dict[str, list[_Node]] = defaultdict(list)
-    singles: list[list[_Node]] = []
     for node in nodes:
         if node.cand.group is not None:
             merged_groups[node.cand.group].append(node)
         else:
-            singles.append([node])
+            rooms.append(_room([node]))
     # Separate areas of one hatch form one room unless several of them carry their own labels.
     for group, members in merged_groups.items():
         if sum(1 for m in members if m.own_texts) <= 1:
-            singles.append(members)
+            rooms.append(_room(members))
             report.note(
                 PlanCode.HATCH_PARTS_MERGED,
                 f"填充 {group} 由 {len(members)} 个互不相连的区域组成，合并为一个房间",
                 group,
             )
         else:
-            singles.extend([m] for m in members)
-    for members in singles:
-        rooms.append(_room(members))
+            rooms.extend(_room([m]) for m in members)
     return rooms
 
 
@@ -690,21 +687,22 @@ def _plain_room(node: _Node) -> Room:
         labels = tuple(
             RoomLabel(t.label.text, t.label.handle, t.parsed.number, t.parsed.name) for t in texts
         )
+    # Positional, in field order: the keywords took twice as long as building the room.
     return Room(
-        polygon=cand.polygon,
-        area_m2=cand.area,
-        layer=cand.layer,
-        handles=tuple(cand.handles if len(cand.handles) == 1 else dict.fromkeys(cand.handles)),
-        area_rule=AreaRule.USABLE_NET_OF_HOLES,
-        deductions_m2=0.0,
-        gross_area_m2=cand.area,
-        number=number,
-        name=name,
-        use=use,
-        subtype=subtype,
-        labels=labels,
-        derived=cand.derived,
-        source=cand.source,
+        cand.polygon,
+        cand.area,  # area_m2
+        cand.layer,
+        tuple(cand.handles if len(cand.handles) == 1 else dict.fromkeys(cand.handles)),
+        AreaRule.USABLE_NET_OF_HOLES,
+        0.0,  # deductions_m2
+        cand.area,  # gross_area_m2
+        number,
+        name,
+        use,
+        subtype,
+        labels,
+        cand.derived,
+        cand.source,
     )
 
 
@@ -712,6 +710,12 @@ def _describe(
     texts: list[_Text], layer: str
 ) -> tuple[str | None, str | None, str | None, str | None]:
     """Number, name, use and subtype from a room's labels, the layer name filling gaps."""
+    if len(texts) == 1:  # most rooms: what the loops below leave for one label
+        parsed = texts[0].parsed
+        number, use, subtype = parsed.number or number_from_layer(layer), parsed.use, parsed.subtype
+        if use is None:
+            use, subtype = classify_use(layer)
+        return number, parsed.name or None, (str(use) if use is not None else None), subtype
     ordered = texts if len(texts) < 2 else sorted(texts, key=lambda t: -t.label.height)
     number: str | None = None
     named: ParsedLabel | None = None
