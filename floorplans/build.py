@@ -147,11 +147,14 @@ def _build(
     built: list[tuple[str, list[Candidate], ImportReport | None]] = []
 
     def keep(layer: str, cands: list[Candidate]) -> None:
-        found = None
         if scratch.errors or scratch.warnings or scratch.fixes or scratch.info:
             found = ImportReport(scratch.errors, scratch.warnings, scratch.fixes, scratch.info)
             scratch.errors, scratch.warnings, scratch.fixes, scratch.info = [], [], [], []
-        built.append((layer, cands, found))
+            built.append((layer, cands, found))
+        elif built and built[-1][2] is None and built[-1][0] == layer:
+            built[-1][1].extend(cands)  # one entry for a run of rings on a layer, none reported
+        else:
+            built.append((layer, list(cands), None))
 
     outline_candidates(
         drawing.outlines, tol, scratch, lambda o, cand: keep(o.layer, [cand] if cand else [])
@@ -513,7 +516,7 @@ def _classify(
                     parent=nodes[p].cand.handle,
                 )
             continue
-        node.role = "outline" if is_outline(i) else "room"
+        node.role = "outline" if node.children and is_outline(i) else "room"
         if node.role == "outline":
             report.note(
                 PlanCode.FLOOR_OUTLINE,
