@@ -352,9 +352,13 @@ def closable_lines(lines: Sequence[LineWork], tol: RingTolerances) -> Iterator[L
     for line in lines:
         vertices = line.vertices
         if len(vertices) == 2:
-            (x1, y1, b1), (x2, y2, b2) = vertices
+            start, end = vertices  # (x, y, bulge) each
             # A closing bulge on the last vertex closes even a two-point line.
-            if not b2 and (not b1 or (d := hypot(x2 - x1, y2 - y1)) > close_gap and d > coincide):
+            if not end[2] and (
+                not start[2]
+                or (d := hypot(end[0] - start[0], end[1] - start[1])) > close_gap
+                and d > coincide
+            ):
                 continue
         yield line
 
