@@ -836,14 +836,14 @@ def _report_labels(
                         drawn_m2=value,
                         computed_m2=round(room.area_m2, 2),
                     )
-        for number, count in sorted(numbers.items()):
-            if count > 1:
-                report.warning(
-                    PlanCode.DUPLICATE_ROOM_NUMBER,
-                    f"房间号 {number} 在{floor.name or '本层'}出现 {count} 次",
-                    number=number,
-                    count=count,
-                )
+        # Only the repeated numbers are sorted, not every room's.
+        for number, count in sorted(item for item in numbers.items() if item[1] > 1):
+            report.warning(
+                PlanCode.DUPLICATE_ROOM_NUMBER,
+                f"房间号 {number} 在{floor.name or '本层'}出现 {count} 次",
+                number=number,
+                count=count,
+            )
     stray = [
         t
         for t in texts
