@@ -540,3 +540,40 @@ def test_a_file_gone_after_the_sniff_fails_in_the_hash_as_before(
     with pytest.raises(FileNotFoundError) as caught:
         read_drawing(_mm_office(tmp_path), report=ImportReport())
     assert "file_sha256" in [entry.name for entry in caught.traceback]
+
+
+@pytest.mark.parametrize("threshold", [0, 1 << 40])
+def test_line_work_coordinates_are_kept_as_the_line_work_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: int
+) -> None:
+    """The units sample reads the line work's x and y from the list kept while reading: every
+    way line work is made (LINEs, short and open polylines, at top level, in placed, stretched
+    and nested blocks) adds to it, in the order of the line work."""
+    doc = ezdxf.new("R2010", units=4)
+    block = doc.blocks.new("B")
+    block.add_line((0, 0), (1000, 0))
+    block.add_lwpolyline([(0, 0), (0, 500)])
+    block.add_lwpolyline([(0, 0), (100, 0), (100, 100), (200, 300)])
+    doc.blocks.new("N").add_blockref("B", (5000, 0))
+    msp = doc.modelspace()
+    msp.add_line((0, 0), (-0.0, 7000.5))
+    msp.add_lwpolyline([(1, 1), (2, 2), (3, 1)])
+    msp.add_lwpolyline([(1, 1), (2, 2), (3, 1), (4, 4), (5, 1)])
+    msp.add_polyline2d([(9, 9), (10, 12), (11, 9)])
+    msp.add_blockref("B", (100, 200))
+    msp.add_blockref("B", (300, 400), dxfattribs={"xscale": 2, "yscale": 3, "rotation": 30})
+    msp.add_blockref("N", (0, 9000))
+    path = _save(doc, tmp_path / "lines.dxf")
+    kept: list[object] = []
+    finish = dxf_read._Extractor.finish
+
+    def finish_and_keep(extractor: dxf_read._Extractor) -> None:
+        finish(extractor)
+        kept.append(extractor)
+
+    monkeypatch.setattr(dxf_read._Extractor, "finish", finish_and_keep)
+    drawing, _ = read_drawing(path, report=ImportReport(), stream_threshold=threshold)
+
+    assert len(drawing.linework) == 4 + 3 * 3
+    xy = [c for line in drawing.linework for x, y, _ in line.vertices for c in (x, y)]
+    assert kept[0]._line_xy == xy  # type: ignore[attr-defined]
