@@ -337,10 +337,33 @@ def _plain_rings(outlines: Sequence[Outline], tol: RingTolerances) -> list[Plain
     coords = coords * factor
     polygons = shapely.polygons(shapely.linearrings(coords, indices=ring_of))
     areas = shapely.area(polygons).tolist()
-    valid = shapely.is_valid(polygons).tolist()
+    # Most rooms are axis-parallel rectangles, valid as drawn: GEOS checks only the others.
+    valid = _rectangles(coords, kept)
+    others = np.flatnonzero(~valid)
+    valid[others] = shapely.is_valid(polygons[others])
+    valid = valid.tolist()
     made = zip(rings.tolist(), polygons.tolist(), areas, valid, exact, strict=True)
     for index, polygon, area, is_valid, exact_area in made:
         result[index] = (polygon, area, is_valid, exact_area)
+    return result
+
+
+def _rectangles(coords: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """For rings given as runs of ``sizes`` rows of ``coords`` (not closed), True for a ring of
+    four vertices that is an axis-parallel rectangle of non-zero width and height."""
+    result = np.zeros(len(sizes), dtype=bool)
+    four = np.flatnonzero(sizes == 4)
+    if not len(four):
+        return result
+    corners = coords[(np.cumsum(sizes) - sizes)[four][:, None] + np.arange(4)]
+    x, y = corners[:, :, 0], corners[:, :, 1]
+    across = (
+        (x[:, 0] == x[:, 1]) & (y[:, 1] == y[:, 2]) & (x[:, 2] == x[:, 3]) & (y[:, 3] == y[:, 0])
+    )
+    along = (
+        (y[:, 0] == y[:, 1]) & (x[:, 1] == x[:, 2]) & (y[:, 2] == y[:, 3]) & (x[:, 3] == x[:, 0])
+    )
+    result[four] = (across | along) & (x[:, 0] != x[:, 2]) & (y[:, 0] != y[:, 2])
     return result
 
 

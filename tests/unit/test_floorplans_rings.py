@@ -17,6 +17,7 @@ from floorplans.primitives import LineWork
 from floorplans.primitives import Outline
 from floorplans.rings import RingTolerances
 from floorplans.rings import _plain_rings
+from floorplans.rings import _rectangles
 from floorplans.rings import _ring_candidate
 from floorplans.rings import closable_lines
 from floorplans.rings import covers_mostly
@@ -128,6 +129,32 @@ def test_many_rings_at_once_match_one_by_one():
             assert shapely.to_wkb(cand.polygon) == shapely.to_wkb(expected.polygon)
     assert report == one_by_one
     assert len(report.fixes) > 50  # bow-ties among them, so both paths were exercised
+
+
+def test_rectangles_skip_the_validity_check_only_where_it_holds():
+    """Four-vertex rings on a two-by-two grid (rectangles in both turning directions, bow-ties,
+    flat and repeated-vertex rings): a ring taken for a rectangle is one GEOS finds valid, and
+    every axis-parallel rectangle is taken."""
+    rng = np.random.default_rng(5)
+    corners = rng.choice([0.0, 2.5], (4000, 4, 2))
+    sizes = np.full(len(corners), 4)
+    found = _rectangles(corners.reshape(-1, 2), sizes)
+    rings = shapely.polygons(np.concatenate((corners, corners[:, :1]), axis=1))
+    assert not (found & ~shapely.is_valid(rings)).any()
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = corners.transpose(1, 2, 0)
+    box = (
+        (x0 != x2)
+        & (y0 != y2)
+        & (
+            (x0 == x1) & (y1 == y2) & (x2 == x3) & (y3 == y0)
+            | (y0 == y1) & (x1 == x2) & (y2 == y3) & (x3 == x0)
+        )
+    )
+    assert box.sum() > 50 and (found == box).all()
+    # Runs of other sizes are never taken, and the runs are found by their offsets.
+    square = [(0.0, 0.0), (3.0, 0.0), (3.0, 3.0), (0.0, 3.0)]
+    mixed = np.array([*square, (1.0, 1.0), *square, *square[:3]])
+    assert _rectangles(mixed, np.array([5, 4, 3])).tolist() == [False, True, False]
 
 
 def test_rings_densified_at_once_are_densified_one_by_one_bit_for_bit():
