@@ -473,14 +473,14 @@ def _classify(
             _, owners = _smallest_containing(polys, area, [t.point for t in texts], tree)
         else:
             owners = placed.owners
-        for t_index, owner in enumerate(owners):
+        for text, owner in zip(texts, owners, strict=True):
             if owner is None:
                 continue
-            point = texts[t_index].point
+            node = nodes[owner]
             # A label in a hatch's hole belongs to no room (reported as LABEL_IN_HOLE).
-            holes = nodes[owner].cand.holes
-            if not holes or not any(h.polygon.contains(point) for h in holes):
-                nodes[owner].own_texts.append(texts[t_index])
+            holes = node.cand.holes
+            if not holes or not any(h.polygon.contains(text.point) for h in holes):
+                node.own_texts.append(text)
 
     drawing_has_labels = any(n.own_texts for n in nodes)
 
