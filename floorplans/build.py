@@ -370,7 +370,6 @@ def _dedupe(
     ``tree`` is an STRtree of the candidates' polygons when the caller has one."""
     if len(candidates) < 2:
         return candidates
-    order = sorted(range(len(candidates)), key=lambda i: (candidates[i].source != "outline", i))
     polygons = _array([c.polygon for c in candidates])
     # Every ring's intersecting rings of about its area, for all rings at once: one tree query
     # by bounding box (per ring in the order a single query gives), the area test of
@@ -386,8 +385,9 @@ def _dedupe(
         neighbours[i].append(j)
     dropped: set[int] = set()
     hatch_merged = 0
-    for i in order:
-        if i in dropped or i not in neighbours:
+    # Outlines first, each kind in drawing order; only rings with a like neighbour can keep one.
+    for i in sorted(neighbours, key=lambda k: (candidates[k].source != "outline", k)):
+        if i in dropped:
             continue
         keep = candidates[i]
         for j in neighbours[i]:
@@ -416,7 +416,7 @@ def _dedupe(
             f"{hatch_merged} 个填充与房间轮廓重合，按轮廓计算（填充中的洞口作为扣除）",
             count=hatch_merged,
         )
-    return [c for k, c in enumerate(candidates) if k not in dropped]
+    return [c for k, c in enumerate(candidates) if k not in dropped] if dropped else candidates
 
 
 def _same_shape(a: Candidate, b: Candidate) -> bool:
