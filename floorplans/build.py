@@ -311,17 +311,23 @@ def _detect_room_layers(
 ) -> tuple[list[str], _Placed]:
     """Pick layers whose closed rings hold room labels (or, with no labels, look like rooms);
     also returns where the labels were placed."""
-    usable = [(layer, c) for layer, cands in rings.items() for c in cands if c.area >= MIN_RING_M2]
-    looked_at = [c for _, c in usable]
+    looked_at: list[Candidate] = []
+    rings_on: dict[str, int] = {}  # each layer's rings are a run of looked_at
+    for layer, cands in rings.items():
+        if usable := [c for c in cands if c.area >= MIN_RING_M2]:
+            rings_on[layer] = len(usable)
+            looked_at.extend(usable)
     # A label votes for the smallest ring holding it, so a wall or outline ring around labelled
     # rooms does not look labelled itself.
     tree, owners = _smallest_containing(
         [c.polygon for c in looked_at], [c.area for c in looked_at], [t.point for t in texts]
     )
-    owned = {o for o in owners if o is not None}
-    labelled_on = Counter(usable[index][0] for index in owned)
-    rings_on = Counter(layer for layer, _ in usable)
-    stats = {layer: (n, labelled_on[layer]) for layer, n in rings_on.items()}
+    owned = np.fromiter({o for o in owners if o is not None}, dtype=np.intp)
+    ends = np.cumsum(list(rings_on.values()))
+    labelled_on = np.bincount(np.searchsorted(ends, owned, side="right"), minlength=len(ends))
+    stats = {
+        layer: (n, k) for (layer, n), k in zip(rings_on.items(), labelled_on.tolist(), strict=True)
+    }
 
     reasons: dict[str, str] = {}
     any_labelled = any(n_lab for _, n_lab in stats.values())
