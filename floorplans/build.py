@@ -376,11 +376,15 @@ def _dedupe(
     ``tree`` is an STRtree of the candidates' polygons when the caller has one."""
     if len(candidates) < 2:
         return candidates
-    polygons = _array([c.polygon for c in candidates])
+    if tree is None:
+        polygons = _array([c.polygon for c in candidates])
+        tree = STRtree(polygons)
+    else:
+        polygons = tree.geometries  # the candidates' polygons, in their order
     # Every ring's intersecting rings of about its area, for all rings at once: one tree query
     # by bounding box (per ring in the order a single query gives), the area test of
     # _same_shape as arrays, then the intersection test on the few pairs left.
-    left, right = (STRtree(polygons) if tree is None else tree).query(polygons)
+    left, right = tree.query(polygons)
     area = np.array([c.area for c in candidates], dtype=float)
     a, b = area[left], area[right]
     alike = (left != right) & ~(np.abs(a - b) > np.maximum(0.005 * np.maximum(a, b), 0.01))
@@ -450,9 +454,13 @@ def _classify(
     nodes = [_Node(c) for c in candidates]
     if not nodes:
         return nodes
-    polys = [n.cand.polygon for n in nodes]
-    array = _array(polys)
-    tree = STRtree(array) if placed is None else placed.tree
+    if placed is None:
+        polys = [n.cand.polygon for n in nodes]
+        array = _array(polys)
+        tree = STRtree(array)
+    else:
+        tree = placed.tree
+        array = tree.geometries  # the candidates' polygons, in their order
     area = [n.cand.area for n in nodes]
     parent: list[int | None] = [None] * len(nodes)
     # Rings holding each ring's representative point, all in one tree query: a ring's parent is
