@@ -28,6 +28,7 @@ installed with apt-get when ``ogr2ogr`` is missing (Debian; needs root).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import logging
 import math
@@ -278,29 +279,35 @@ class Run:
     stderr: str
 
 
-def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> Run:
+def run_measured(
+    cmd: list[str], env: dict[str, str] | None = None, *, sample_memory: bool = True
+) -> Run:
     """Run one child, return its wall/CPU time and peak memory.
 
     CPU time is ``os.wait4``'s, which includes the child's own children (``survey import``
     forks one to read the drawing). Peak memory is the larger of ``wait4``'s peak (one
-    process) and the largest sum of resident memory over the child and its descendants, sampled
-    every 10 ms from /proc: two processes at once count together.
+    process) and, with ``sample_memory``, the largest sum of resident memory over the child and
+    its descendants, sampled every 10 ms from /proc: two processes at once count together. The
+    sampling is a thread of this process: on 2 cores it slowed the two-process import by
+    ~20 ms and the one-process ogr2ogr not at all, so timed rounds go without it.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
-        sampler = _TreeMemory(proc.pid)
-        sampler.start()
+        sampler = _TreeMemory(proc.pid) if sample_memory else None
+        if sampler is not None:
+            sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
-        sampler.stop()
+        if sampler is not None:
+            sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         return Run(
             wall_s=wall,
             cpu_s=usage.ru_utime + usage.ru_stime,
-            peak_mb=max(usage.ru_maxrss / 1024.0, sampler.peak_kb / 1024.0),
+            peak_mb=max(usage.ru_maxrss, sampler.peak_kb if sampler else 0) / 1024.0,
             returncode=proc.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
@@ -613,24 +620,31 @@ def main() -> int:
                     "--floor", FLOOR, "--as", "bench"]  # fmt: skip
         pg = f"PG:{cluster.conninfo('bench_import')}"
         psql = shutil.which("psql") or str(find_pg_bin(cluster.pg_bin) / "psql")
-        rounds: dict[str, list[Run]] = {name: [] for name in STEPS}
-        for number in range(1, args.rounds + 1):
+        steps = {
+            "started": ([*cli, "survey", "--help"], env),
+            "dry": ([*cli, "survey", "import", str(path), "--dry-run"], env),
+            "ours": (ours_cmd, env),
+            "load": (_ogr2ogr_command(ogr2ogr, pg, path), None),
+            "build": (_psql_command(psql, cluster), None),
+        }
+
+        def one_round(sample_memory: bool) -> dict[str, Run] | None:
             _clear(psql, cluster)
             measured = {
-                "started": run_measured([*cli, "survey", "--help"], env),
-                "dry": run_measured([*cli, "survey", "import", str(path), "--dry-run"], env),
-                "ours": run_measured(ours_cmd, env),
-                "load": run_measured(_ogr2ogr_command(ogr2ogr, pg, path)),
-                "build": run_measured(_psql_command(psql, cluster)),
+                name: run_measured(cmd, step_env, sample_memory=sample_memory)
+                for name, (cmd, step_env) in steps.items()
             }
-            for name in ("dry", "ours"):
-                if measured[name].returncode != 0:
-                    LOGGER.error("our import failed:\n%s", measured[name].stderr[-3000:])
-                    return 1
-            for name in ("load", "build"):
-                if measured[name].returncode != 0:
-                    LOGGER.error("ogr2ogr pipeline failed:\n%s", measured[name].stderr[-3000:])
-                    return 1
+            for name, run in measured.items():
+                if run.returncode != 0:
+                    LOGGER.error("%s failed:\n%s", name, run.stderr[-3000:])
+                    return None
+            return measured
+
+        rounds: dict[str, list[Run]] = {name: [] for name in STEPS}
+        for number in range(1, args.rounds + 1):
+            measured = one_round(sample_memory=False)
+            if measured is None:
+                return 1
             for name, run in measured.items():
                 rounds[name].append(run)
             LOGGER.info(
@@ -639,11 +653,19 @@ def main() -> int:
                 measured["ours"].wall_s,
                 measured["load"].wall_s + measured["build"].wall_s,
             )
+        memory = one_round(sample_memory=True)
+        if memory is None:
+            return 1
         our_areas = _our_areas(url)
         ogr_areas = _ogr_areas(url)
         gdal_rounds = [_combine(a, b) for a, b in zip(rounds["load"], rounds["build"], strict=True)]
-        started, dry, ours, load, build = (_median(rounds[name]) for name in STEPS)
-        gdal = _median(gdal_rounds)
+        started, dry, ours, load, build = (
+            dataclasses.replace(_median(rounds[name]), peak_mb=memory[name].peak_mb)
+            for name in STEPS
+        )
+        gdal = dataclasses.replace(
+            _median(gdal_rounds), peak_mb=max(memory["load"].peak_mb, memory["build"].peak_mb)
+        )
         our_rooms, gdal_rooms = len(our_areas), len(ogr_areas)
         our_err, gdal_err = _errors(our_areas, survey), _errors(ogr_areas, survey)
         rows = [
@@ -687,7 +709,8 @@ def main() -> int:
                 f"against the same throwaway PostGIS, in {args.rounds} rounds (each round: our "
                 "start-up, dry run and import, then ogr2ogr and its SQL, after removing the "
                 "previous round's rows and tables); the table gives each step's median round. "
-                "CPU and peak RSS are the child's with its "
+                "Peak RSS comes from one more round, sampled: the sampler would slow the timed "
+                "ones. CPU and peak RSS are the child's with its "
                 "own children (our import reads the drawing in a forked child while it opens "
                 "the database: both count, their memory summed); the server's is not counted "
                 "for either.\n\n"
