@@ -111,7 +111,10 @@ def test_manager_drills_from_the_map_to_a_room(browser_page, city: City, big_flo
     first = rows.first.inner_text()
     assert "市财政局" in first and "王五（副局(处)级）" in first and "24.00" in first
     page.click("#room-list button[data-sort='number']")
-    assert page.locator("#room-list tbody tr td:first-child").first.inner_text() == "4300"
+    # innerText: what is rendered, and rows with content-visibility render in the next frame
+    page.wait_for_function(
+        "() => document.querySelector('#room-list tbody tr td:first-child').innerText === '4300'"
+    )
     page.click("#room-list button[data-sort='number']")
     screenshot(page, "08-room-list")
     page.click("#room-list tbody tr[data-room-id]:has(td:text-is('401'))")
