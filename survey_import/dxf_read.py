@@ -14,7 +14,6 @@ import logging
 import math
 import re
 import sys
-import threading
 from collections import Counter
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from floorplans.primitives import Label
 from floorplans.primitives import LineWork
 from floorplans.primitives import Outline
 from gis_app.report import ImportReport
+from survey_import.background import InBackground
 from survey_import.dxf_geometry import OCS
 from survey_import.dxf_geometry import Matrix44
 from survey_import.dxf_geometry import Planar
@@ -131,32 +131,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-class _FileHash:
-    """``file_sha256`` computed in a thread while the reader reads the file: hashlib and file
-    reads let go of the GIL, so on a second core the hash (~6 ms for 9 MB) costs the reader
-    nothing but a few switches of the GIL."""
-
-    def __init__(self, path: Path) -> None:
-        self._digest = ""
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(path,), name="sha256", daemon=True)
-        self._thread.start()
-
-    def _run(self, path: Path) -> None:
-        try:
-            self._digest = file_sha256(path)
-        except BaseException as exc:  # noqa: BLE001 - raised in the reading thread by result()
-            self._error = exc
-
-    def result(self) -> str:
-        """The hex digest, once computed; what hashing raised is raised here."""
-        self._thread.join()
-        error, self._error = self._error, None
-        if error is not None:
-            raise error
-        return self._digest
-
-
 def read_drawing(
     path: Path | str,
     *,
@@ -175,7 +149,7 @@ def read_drawing(
     if units is not None:
         unit_factor(units)  # validates, raises ValueError for an unknown unit
     header = sniff_file(path)
-    sha = _FileHash(path)
+    sha = InBackground(lambda: file_sha256(path), "sha256")  # hashlib lets go of the GIL
     try:
         drawing, info = _read(path, header, encoding, units, report, progress, stream_threshold)
     except BaseException:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -65,6 +64,7 @@ from gis_app.models import SurveyBatch
 from gis_app.models import SurveyRoom
 from gis_app.report import ImportReport
 from gis_app.vocab import SurveyStatus
+from survey_import.background import InBackground
 from survey_import.review import ChangeKind
 from survey_import.review import latest_confirmed_batch_id
 from survey_import.writeback import read_room_ids
@@ -721,7 +721,7 @@ def _copy_rows(
     """
     cursor = session.connection().connection.driver_connection.cursor()
     table = SurveyRoom.__table__.name
-    helper: _Meanwhile | None = None
+    helper: InBackground[object] | None = None
     statement = f"COPY {table} ({', '.join(_ROW_COLUMNS)}) FROM STDIN"
     try:
         # the rows are sent from a thread: making the next rows goes on while the server is
@@ -732,33 +732,12 @@ def _copy_rows(
                     row[0] = batch_id
                     copy.write_row(row)
                 if meanwhile is not None and helper is None:
-                    helper = _Meanwhile(meanwhile)
+                    helper = InBackground(meanwhile, "load-meanwhile")
     finally:
         if helper is not None:
-            helper.join()
+            helper.result()
     if meanwhile is not None and helper is None:  # no rows: nothing to overlap
         meanwhile()
-
-
-class _Meanwhile(threading.Thread):
-    """``work()`` in a thread; :meth:`join` raises what it raised."""
-
-    def __init__(self, work: Callable[[], object]) -> None:
-        super().__init__(name="load-meanwhile", daemon=True)
-        self._work = work
-        self._error: BaseException | None = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            self._work()
-        except BaseException as exc:  # noqa: BLE001 - raised again by join()
-            self._error = exc
-
-    def join(self, timeout: float | None = None) -> None:
-        super().join(timeout)
-        if self._error is not None:
-            raise self._error
 
 
 def _rows(
