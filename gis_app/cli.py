@@ -23,9 +23,9 @@ __all__ = ["main", "root"]
 LOGGER = logging.getLogger(__name__)
 
 EXIT_USAGE = 2
+"""Unusable input, arguments or environment (click uses 2 for usage errors too)."""
 EXIT_INTERRUPTED = 130
 """Ctrl-C, as a shell reports a process ended by SIGINT."""
-"""Unusable input, arguments or environment (click uses 2 for usage errors too)."""
 
 
 def _is_known_failure(exc: Exception) -> bool:
