@@ -24,11 +24,11 @@ import shapely
 from shapely.geometry import MultiPolygon
 from shapely.geometry import Point
 from shapely.geometry import Polygon
-from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
 from floorplans.codes import PlanCode
 from floorplans.floors import split_floors
+from floorplans.geometry import geometry_array
 from floorplans.labels import ParsedLabel
 from floorplans.labels import classify_use
 from floorplans.labels import number_from_layer
@@ -377,7 +377,7 @@ def _dedupe(
     if len(candidates) < 2:
         return candidates
     if tree is None:
-        polygons = _array([c.polygon for c in candidates])
+        polygons = geometry_array([c.polygon for c in candidates])
         tree = STRtree(polygons)
     else:
         polygons = tree.geometries  # the candidates' polygons, in their order
@@ -456,7 +456,7 @@ def _classify(
         return nodes
     if placed is None:
         polys = [n.cand.polygon for n in nodes]
-        array = _array(polys)
+        array = geometry_array(polys)
         tree = STRtree(array)
     else:
         tree = placed.tree
@@ -556,7 +556,7 @@ def _smallest_containing(
     owners: list[int | None] = [None] * len(points)
     if not points or not polys:
         return tree, owners
-    pt_idx, poly_idx = _points_within(tree, _array(points))
+    pt_idx, poly_idx = _points_within(tree, geometry_array(points))
     pair_area = np.asarray(areas, dtype=float)[poly_idx]
     if np.isnan(pair_area).any():  # no order by area: the first of the smaller ones, as found
         for p, g in zip(pt_idx.tolist(), poly_idx.tolist(), strict=True):
@@ -767,18 +767,12 @@ def _sorted_rooms(rooms: list[Room]) -> list[Room]:
     counts = Counter(keys)
     tied = [k for k, key in enumerate(keys) if counts[key] > 1]
     if tied:
-        points = shapely.point_on_surface(_array([rooms[k].polygon for k in tied]))
+        points = shapely.point_on_surface(geometry_array([rooms[k].polygon for k in tied]))
         xs, ys = shapely.get_x(points).tolist(), shapely.get_y(points).tolist()
         for k, x, y in zip(tied, xs, ys, strict=True):
             keys[k] = (*keys[k], -round(y, 1), round(x, 1))
     order = sorted(range(len(rooms)), key=keys.__getitem__)
     return [rooms[k] for k in order]
-
-
-def _array(geoms: Sequence[BaseGeometry]) -> np.ndarray:
-    array = np.empty(len(geoms), dtype=object)
-    array[:] = list(geoms)
-    return array
 
 
 def _natural(text: str) -> tuple:

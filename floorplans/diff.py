@@ -22,6 +22,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
+from floorplans.geometry import geometry_array
 from floorplans.georef import GeoreferenceError
 from floorplans.georef import PlanTransform
 from floorplans.georef import fit_similarity
@@ -124,7 +125,7 @@ def diff_floor(old: FloorPlan | Sequence[LiveRoom | tuple], new: FloorPlan) -> F
 
     pairs: list[tuple[int, float, float, int, int]] = []
     if live and new_polys:
-        live_array, new_array = _array([r.polygon for r in live]), _array(new_polys)
+        live_array, new_array = geometry_array([r.polygon for r in live]), geometry_array(new_polys)
         j_all, i_all = STRtree(live_array).query(new_array, predicate="intersects")
         ious, moved = _overlaps(live_array[i_all], new_array[j_all])
         for i, j, iou, shift in zip(i_all.tolist(), j_all.tolist(), ious, moved, strict=True):
@@ -185,8 +186,8 @@ def compare_pairs(pairs: Sequence[tuple[LiveRoom, Room]]) -> list[RoomChange | N
     :func:`diff_floor` compares a pair it made: the change when the two overlap enough to be
     the same room by geometry too (its ``new_index`` the pair's index), else None."""
     olds, news = (
-        _array([old.polygon for old, _ in pairs]),
-        _array([new.polygon for _, new in pairs]),
+        geometry_array([old.polygon for old, _ in pairs]),
+        geometry_array([new.polygon for _, new in pairs]),
     )
     ious, moved = _overlaps(olds, news)
     changes: list[RoomChange | None] = []
@@ -197,12 +198,6 @@ def compare_pairs(pairs: Sequence[tuple[LiveRoom, Room]]) -> list[RoomChange | N
         else:
             changes.append(None)
     return changes
-
-
-def _array(polygons: Sequence[BaseGeometry]) -> np.ndarray:
-    array = np.empty(len(polygons), dtype=object)
-    array[:] = polygons
-    return array
 
 
 def _overlaps(olds: np.ndarray, news: np.ndarray) -> tuple[list[float], list[float]]:

@@ -27,6 +27,7 @@ __all__ = [
     "close_ring",
     "densify_ring",
     "densify_rings",
+    "geometry_array",
     "ranges",
     "ring_area",
     "signed_ring_area",
@@ -204,6 +205,14 @@ def densify_rings(
     owner = np.repeat(np.arange(len(rings)), lengths)
     sizes = lengths + np.bincount(owner, weights=extra, minlength=len(rings)).astype(np.int64)
     return points, sizes
+
+
+def geometry_array(geoms: Sequence[object]) -> np.ndarray:
+    """Geometries (or None) as a one-dimensional object array, for shapely's array functions
+    (``np.asarray`` would try to make more dimensions of what it can iterate)."""
+    array = np.empty(len(geoms), dtype=object)
+    array[:] = list(geoms)
+    return array
 
 
 def ranges(sizes: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ from shapely.geometry import MultiPolygon
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
+from floorplans.geometry import geometry_array
 from floorplans.linework import outer_wall_outline
 from floorplans.model import FloorPlan
 from floorplans.model import OutlineSource
@@ -127,8 +128,7 @@ def to_map_all(
     All coordinates go through one affine step and one pyproj call: per geometry, the CRS
     comparison and transformer set-up cost more than the arithmetic (10,000 rooms: 3 s → 0.1 s).
     """
-    geoms = np.empty(len(geometries), dtype=object)
-    geoms[:] = list(geometries)
+    geoms = geometry_array(geometries)
     transformer = (
         None
         if CRS.from_user_input(transform.crs) == CRS.from_user_input(crs)

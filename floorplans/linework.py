@@ -27,6 +27,7 @@ from shapely.ops import nearest_points
 from shapely.strtree import STRtree
 
 from floorplans.geometry import arc_points
+from floorplans.geometry import geometry_array
 from floorplans.primitives import Drawing
 from floorplans.primitives import Vertex
 from floorplans.rings import Candidate
@@ -416,8 +417,7 @@ def outer_wall_outline(
     settings = OuterWallSettings
     if not len(segments) or not rooms:
         return None
-    room_array = np.empty(len(rooms), dtype=object)
-    room_array[:] = list(rooms)
+    room_array = geometry_array(rooms)
     walls = _clipped(segments, shapely.total_bounds(room_array), settings.reach_m)
     # Arcs are flattened finely; a few centimetres are plenty for an outline to fit by.
     coarse = shapely.simplify(room_array, settings.simplify_m)

@@ -11,6 +11,7 @@ import shapely
 from shapely.strtree import STRtree
 
 from floorplans.codes import PlanCode
+from floorplans.geometry import geometry_array
 from floorplans.model import FloorPlan
 from gis_app.report import ImportReport
 
@@ -32,8 +33,7 @@ def validate_floor(plan: FloorPlan, report: ImportReport) -> None:
     """Report the floor's geometric problems (see module docstring)."""
     rooms = plan.rooms
     where = f"（{plan.name}）" if plan.name else ""
-    polys = np.empty(len(rooms), dtype=object)
-    polys[:] = [r.polygon for r in rooms]
+    polys = geometry_array([r.polygon for r in rooms])
     perimeters = shapely.length(polys)
     areas = shapely.area(polys)
     # The few rooms with a finding, picked for all rooms at once: the loop repeats each test.

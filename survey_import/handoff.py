@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import BinaryIO
 
-import numpy as np
 import shapely
 
+from floorplans.geometry import geometry_array
 from floorplans.model import FloorPlan
 from floorplans.model import Room
 from floorplans.model import RoomLabel
@@ -141,9 +141,7 @@ def _pack_rooms(rooms: list[Room]) -> list[list[Any]]:
     """The rooms' values a field at a time (a column per field, polygons as WKB, labels as
     value tuples): ~30 % cheaper to make and to pickle than a row of values per room."""
     columns = [list(map(field, rooms)) for field in _ROOM_GETTERS]
-    polygons = np.empty(len(rooms), dtype=object)
-    polygons[:] = columns[_POLYGON_AT]
-    columns[_POLYGON_AT] = shapely.to_wkb(polygons).tolist()
+    columns[_POLYGON_AT] = shapely.to_wkb(geometry_array(columns[_POLYGON_AT])).tolist()
     columns[_LABELS_AT] = [
         [_label_values(label) for label in labels] for labels in columns[_LABELS_AT]
     ]

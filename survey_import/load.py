@@ -40,6 +40,7 @@ from floorplans.diff import LiveRoom
 from floorplans.diff import RoomChange
 from floorplans.diff import compare_pairs
 from floorplans.diff import diff_floor
+from floorplans.geometry import geometry_array
 from floorplans.georef import MAP_CRS
 from floorplans.georef import GeoreferenceError
 from floorplans.georef import PlanTransform
@@ -783,9 +784,7 @@ def _rows(
 
 def _multi_all(geoms: Sequence[BaseGeometry]) -> list[BaseGeometry]:
     """:func:`_multi` for a list at once (shapely's constructors cost ~50 µs a geometry)."""
-    array = np.empty(len(geoms), dtype=object)
-    array[:] = list(geoms)
-    parts, owner = shapely.get_parts(array, return_index=True)
+    parts, owner = shapely.get_parts(geometry_array(geoms), return_index=True)
     polygons = shapely.get_type_id(parts) == 3
     parts, owner = parts[polygons], owner[polygons]
     result = [MultiPolygon()] * len(geoms)
@@ -800,9 +799,8 @@ def _multi_all(geoms: Sequence[BaseGeometry]) -> list[BaseGeometry]:
 def _ewkb_hex(geoms: Sequence[BaseGeometry | None], srid: int) -> list[str | None]:
     """EWKB in hex, which PostGIS reads as geometry input (GEOS's own hex writer is ~4x slower
     than binary WKB made hex by Python)."""
-    array = np.empty(len(geoms), dtype=object)
-    array[:] = list(geoms)
-    wkb = shapely.to_wkb(shapely.set_srid(array, srid), include_srid=True).tolist()
+    wkb = shapely.to_wkb(shapely.set_srid(geometry_array(geoms), srid), include_srid=True)
+    wkb = wkb.tolist()
     return [None if value is None else value.hex() for value in wkb]
 
 
