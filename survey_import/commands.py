@@ -377,6 +377,7 @@ class _OpenedDatabase:
     def read_ahead(self, building_ref: str | None, floor_name: str | None, path: Path) -> None:
         """Read the floor's context (:func:`survey_import.load.read_floor_context`) when the
         command names the floor by its storey; a failure is kept for the load to raise."""
+        from survey_import.dxf_read import file_sha256
         from survey_import.load import floor_ordinal
         from survey_import.load import read_floor_context
         from survey_import.load import resolve_building
@@ -387,10 +388,12 @@ class _OpenedDatabase:
             return  # the drawing's floor title decides: read when the result is in
         try:
             building_id = resolve_building(self.session, building_ref)
-            self.ahead = (
-                building_id,
-                read_floor_context(self.session, building_id, name, ordinal, path),
+            # the file is hashed here too (~4 ms, while the child still builds) so that the
+            # query for a batch this very file made is not left for after the hand-over
+            context = read_floor_context(
+                self.session, building_id, name, ordinal, path, file_sha256(path)
             )
+            self.ahead = (building_id, context)
         except Exception as exc:  # noqa: BLE001 - raised again where the load would meet it
             self.ahead = exc
 

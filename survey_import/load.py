@@ -326,6 +326,10 @@ class FloorContext:
     """Room ids written back into the drawing (XDATA), by entity handle."""
     notes: ImportReport
     """What finding the floor said (a floor found by its storey number)."""
+    sha256: str | None = None
+    """The file's sha256 when it was known as the context was read, and then"""
+    same_file_batch_id: int | None = None
+    """the batch that very file already made for the floor, or None."""
 
 
 def read_floor_context(
@@ -334,8 +338,10 @@ def read_floor_context(
     floor_name: str,
     ordinal: float | None,
     source_path: Path | None,
+    sha256: str | None = None,
 ) -> FloorContext:
-    """The database side of loading a plan as floor ``floor_name`` (storey ``ordinal``)."""
+    """The database side of loading a plan as floor ``floor_name`` (storey ``ordinal``); with
+    the file's ``sha256``, the batch it already made too (see :func:`same_file_batch`)."""
     building = session.get(Building, building_id)
     if building is None:
         raise LoadError(f"楼栋 id={building_id} 不存在 (no building {building_id})")
@@ -358,6 +364,10 @@ def read_floor_context(
         base_batch_id=latest_confirmed_batch_id(session, building_id, name),
         ids_by_handle=read_room_ids(source_path) if source_path is not None else {},
         notes=notes,
+        sha256=sha256,
+        same_file_batch_id=(
+            None if sha256 is None else _same_file_batch_id(session, sha256, name, building_id)
+        ),
     )
 
 
@@ -494,17 +504,15 @@ def same_file_batch(
     session: Session, sha256: str, context: FloorContext, report: ImportReport
 ) -> LoadOutcome | None:
     """The batch this very file already made for the floor, as the outcome of importing it
-    again (nothing written; ``report``, the :func:`floor_report`, says so), or None."""
-    existing = session.scalar(
-        select(SurveyBatch)
-        .where(
-            SurveyBatch.sha256 == sha256,
-            SurveyBatch.building_id == context.building_id,
-            SurveyBatch.floor_name == context.floor_name,
-        )
-        .order_by(SurveyBatch.id)
-        .limit(1)
-    )
+    again (nothing written; ``report``, the :func:`floor_report`, says so), or None.
+
+    A context read with this file's hash has looked already (the CLI reads it while the
+    drawing is read, and the query cost ~5 ms after the drawing was in)."""
+    if context.sha256 == sha256:
+        batch_id = context.same_file_batch_id
+    else:
+        batch_id = _same_file_batch_id(session, sha256, context.floor_name, context.building_id)
+    existing = None if batch_id is None else session.get(SurveyBatch, batch_id)
     if existing is None:
         return None
     report.note(
@@ -523,6 +531,21 @@ def same_file_batch(
         changes=dict((existing.diff_summary or {}).get("counts", {})),
         georef=(existing.report or {}).get("georef"),
         report=report,
+    )
+
+
+def _same_file_batch_id(
+    session: Session, sha256: str, floor_name: str, building_id: int
+) -> int | None:
+    return session.scalar(
+        select(SurveyBatch.id)
+        .where(
+            SurveyBatch.sha256 == sha256,
+            SurveyBatch.building_id == building_id,
+            SurveyBatch.floor_name == floor_name,
+        )
+        .order_by(SurveyBatch.id)
+        .limit(1)
     )
 
 
@@ -649,6 +672,7 @@ def load_floor_plan(
             floor_name,
             plan.ordinal if ordinal is None else ordinal,
             source_path,
+            sha256,
         )
     same = same_file_batch(session, sha256, context, floor_report(plan, context))
     if same is not None:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import pytest
 from geoalchemy2.shape import to_shape
+from sqlalchemy import event
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import text
 
 from gis_app import models
+from gis_app.report import ImportReport
+from survey_import.dxf_read import file_sha256
 from survey_import.load import LoadError
+from survey_import.load import read_floor_context
+from survey_import.load import same_file_batch
 from tests.importers.survey_helpers import FIRST_SURVEY
 from tests.importers.survey_helpers import add_building
 from tests.importers.survey_helpers import footprint_4490
@@ -80,6 +85,38 @@ def test_the_same_file_twice_changes_nothing(db_session, tmp_path):
     assert "LOAD_SAME_FILE" in again.report.codes()
     assert "已导入" in again.message
     assert _table_counts(db_session) == counts
+
+
+def test_a_context_read_with_the_files_hash_knows_the_batch_that_file_made(db_session, tmp_path):
+    """The CLI reads the floor's context with the file's hash while the drawing is read, so the
+    load does not ask again for a batch this very file made; a context read with another
+    hash (the file changed in between) or none does not stand in for the question."""
+    building = add_building(db_session)
+    path = write_plan(tmp_path / "3f.dxf")
+    first = load_plan(db_session, path, building.id)
+    sha256 = file_sha256(path)
+    known = read_floor_context(db_session, building.id, "3F", 3.0, path, sha256)
+    assert (known.sha256, known.same_file_batch_id) == (sha256, first.batch_id)
+    other = read_floor_context(db_session, building.id, "3F", 3.0, path, "0" * 64)
+    assert other.same_file_batch_id is None
+    assert read_floor_context(db_session, building.id, "3F", 3.0, path).sha256 is None
+
+    asked: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001, ANN002
+        if "sha256 =" in statement:
+            asked.append(statement)
+
+    event.listen(db_session.bind, "before_cursor_execute", record)
+    try:
+        same = same_file_batch(db_session, sha256, known, ImportReport())
+        assert same is not None and same.batch_id == first.batch_id and not asked
+        for context in (other, read_floor_context(db_session, building.id, "3F", 3.0, path)):
+            same = same_file_batch(db_session, sha256, context, ImportReport())
+            assert same is not None and same.batch_id == first.batch_id
+        assert len(asked) == 2
+    finally:
+        event.remove(db_session.bind, "before_cursor_execute", record)
 
 
 def _table_counts(session) -> dict[str, int]:  # noqa: ANN001
