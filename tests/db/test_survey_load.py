@@ -13,8 +13,10 @@ from gis_app import models
 from gis_app.report import ImportReport
 from survey_import.dxf_read import file_sha256
 from survey_import.load import LoadError
+from survey_import.load import prepare_floor_load
 from survey_import.load import read_floor_context
 from survey_import.load import same_file_batch
+from survey_import.pipeline import analyse_survey
 from tests.importers.survey_helpers import FIRST_SURVEY
 from tests.importers.survey_helpers import add_building
 from tests.importers.survey_helpers import footprint_4490
@@ -117,6 +119,29 @@ def test_a_context_read_with_the_files_hash_knows_the_batch_that_file_made(db_se
         assert len(asked) == 2
     finally:
         event.remove(db_session.bind, "before_cursor_execute", record)
+
+
+def test_the_first_rows_go_out_in_a_small_chunk_and_the_rest_in_full_ones(db_session, tmp_path):
+    """The server starts on the COPY once the first few rows are made; the chunks hold the
+    same rows, in the same order, as one chunk would."""
+    building = add_building(db_session)
+    path = write_plan(tmp_path / "3f.dxf")
+    result = analyse_survey(path)
+    plan = result.floors[0]
+    context = read_floor_context(db_session, building.id, "3F", 3.0, path)
+    prepared = prepare_floor_load(
+        plan,
+        context,
+        georeference=result.drawing.georeference,
+        factor_to_m=result.source.units.factor_to_m,
+    )
+    rooms = len(plan.rooms)
+    assert rooms == len(FIRST_SURVEY) >= 4
+    chunks = list(prepared.row_chunks(size=2, first=1))
+    rest = rooms - 1
+    assert [len(chunk) for chunk in chunks] == [1, *[2] * (rest // 2), *[1] * (rest % 2)]
+    (whole,) = prepared.row_chunks(size=rooms, first=rooms)
+    assert [row for chunk in chunks for row in chunk] == whole
 
 
 def _table_counts(session) -> dict[str, int]:  # noqa: ANN001
