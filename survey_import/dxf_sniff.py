@@ -16,6 +16,7 @@ from pathlib import Path
 LOGGER = logging.getLogger(__name__)
 
 __all__ = [
+    "ASCII_CODECS",
     "BINARY_SENTINEL",
     "RawHeader",
     "UnreadableDrawing",
@@ -280,7 +281,7 @@ def _utf8_state(path: Path) -> str:
 
 def _decodes(path: Path, codec: str) -> bool:
     decoder = codecs.getincrementaldecoder(codec)("strict")
-    ascii_safe = codecs.lookup(codec).name in _ASCII_CODECS
+    ascii_safe = codecs.lookup(codec).name in ASCII_CODECS
     try:
         with path.open("rb") as fh:
             while chunk := fh.read(1 << 22):
@@ -295,11 +296,11 @@ def _decodes(path: Path, codec: str) -> bool:
 
 def _plain_ascii(chunk: bytes, decoder: codecs.IncrementalDecoder) -> bool:
     """True when ``chunk`` is ASCII and the decoder holds no unfinished character: the chunk
-    decodes as itself in every codec of ``_ASCII_CODECS`` (a check ~50x faster than decoding)."""
+    decodes as itself in every codec of ``ASCII_CODECS`` (a check ~50x faster than decoding)."""
     return chunk.isascii() and not decoder.getstate()[0]
 
 
-_ASCII_CODECS = frozenset(
+ASCII_CODECS = frozenset(
     (
         "ascii",
         "utf-8",

@@ -340,3 +340,48 @@ def test_tag_boundary_is_after_the_last_even_numbered_newline() -> None:
             ends = [i + 1 for i, byte in enumerate(data) if byte == 10]
             expected = max((end for n, end in enumerate(ends, 1) if n % 2 == 0), default=0)
             assert dxf_stream._tag_boundary(data) == expected, data
+
+
+def _general_split(data: bytes, codec: str) -> tuple[list[int], list[str], list[int]] | None:
+    """What the line-by-line split makes of a whole section: codes, values, code-0 positions."""
+    try:
+        codes, values = dxf_stream._tags(data, codec, last=True)
+    except dxf_stream.StreamStructureError:
+        return None
+    return codes, values, [i for i, code in enumerate(codes) if code == 0]
+
+
+def test_aligned_tags_are_the_line_by_line_split_or_left_to_it() -> None:
+    """Chunks whose group codes are written in three columns are split by numpy into exactly the
+    codes and values of the line-by-line split; every other chunk (codes in other widths or
+    not numbers, comments, CR LF, bytes the codec does not decode, a code without its value)
+    is left to that split. Random chunks of good and bad lines, against the definition."""
+    import random
+
+    code_lines = [b"  0", b"  5", b"  8", b" 10", b" 20", b"330", b"100", b"009", b" 70"]
+    odd_lines = [b"0", b"10", b"1001", b" 1 ", b"1 0", b" -1", b"999", b"x10", b"   ", b" 1\r"]
+    value_lines = [b"LINE", b"", b"1.5", b"  0", b"\xe5\xa2\x99", b"\xb7\xbf\xbc\xe4", b"a\xe5"]
+    rng = random.Random(11)
+    aligned_count = 0
+    for _ in range(3000):
+        lines = []
+        for _ in range(rng.randint(1, 12)):
+            bad = rng.random() < 0.03
+            lines += [rng.choice(odd_lines if bad else code_lines), rng.choice(value_lines)]
+        if rng.random() < 0.05:
+            lines.pop()  # a code without its value
+        data = b"\n".join(lines) + b"\n"
+        for codec in ("utf-8", "gbk", "cp1252"):
+            aligned = dxf_stream._aligned_tags(data, codec)
+            if aligned is None:
+                continue
+            aligned_count += 1
+            codes, values, zeros = aligned
+            assert (codes, values, zeros.tolist()) == _general_split(data, codec), data
+    assert aligned_count > 3000  # most chunks take the numpy split
+
+    written = b"  0\nLINE\n  5\n1F\n  8\n\xe5\xa2\x99\n 10\n0.0\n  0\nTEXT\n"
+    assert dxf_stream._aligned_tags(written + b"  1\nok\n", "utf-8") is not None
+    assert dxf_stream._aligned_tags(written + b"  1\nok", "utf-8") is None
+    assert dxf_stream._aligned_tags(written + b"1001\nok\n", "utf-8") is None
+    assert dxf_stream._aligned_tags(written + b"999\nok\n", "utf-8") is None
