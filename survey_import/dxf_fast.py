@@ -151,8 +151,14 @@ def _generate(
     """Python source for one layout: every offset a constant, so reading an entity is a few
     indexing and float() calls. The sink method gets the values the light entity holds."""
     ih = common[1]
+
+    def zero_or_float(off: int) -> str:
+        """float() of a value that is often "0.0" (a z, a value read only to fall back on a bad
+        one): a comparison with that string first spares most of the parsing."""
+        return f"(0.0 if v[a + {off}] == '0.0' else float(v[a + {off}]))"
+
     # int() alone: a value only dxf_lite's int(float()) reads falls back to the light path
-    body = [f"{'int' if is_int else 'float'}(v[a + {off}])" for off, is_int in checks]
+    body = [f"int(v[a + {off}])" if is_int else zero_or_float(off) for off, is_int in checks]
     # an application data group is "102 {NAME" ... "102 }" (dxf_lite skips it the same way);
     # any other use of 102 reads the light way
     body += [
@@ -175,7 +181,7 @@ def _generate(
         if found is None:
             return "(0.0, 0.0, 0.0)"
         ix, iy, iz = found
-        z = f"float(v[a + {iz}])" if iz >= 0 else "0.0"
+        z = zero_or_float(iz) if iz >= 0 else "0.0"
         return f"(float(v[a + {ix}]), float(v[a + {iy}]), {z})"
 
     body += [
@@ -194,7 +200,7 @@ def _generate(
             f"x1 = float(v[a + {ex}])",
             f"y1 = float(v[a + {ey}])",
         ]
-        body += [f"float(v[a + {iz}])" for iz in (sz, ez) if iz >= 0]
+        body += [zero_or_float(iz) for iz in (sz, ez) if iz >= 0]
         call = "sink.fast_line(layer, own, invisible, x0, y0, x1, y1)"
     elif dxftype == "LWPOLYLINE":
         # the vertices as transform_bulged leaves them without a transform (-0.0 bulge -> 0.0)
@@ -205,7 +211,7 @@ def _generate(
         )
         body += [f"verts = ({verts})", f"closed = bool({num('flags', '0')} & 1)"]
         if "elevation" in scalars:
-            body.append(num("elevation", "0.0"))  # read only to fall back on a bad value
+            body.append(zero_or_float(scalars["elevation"][0]))  # only to fall back on a bad one
         call = "sink.fast_lwpolyline(layer, own, invisible, verts, closed)"
     elif dxftype == "TEXT":
         align = point("align_point") if "align_point" in points else "None"

@@ -638,13 +638,16 @@ class _Extractor:
         text = clean_text(plain_text(raw))
         if not text:
             return
+        anchor = insert
         if (halign or valign) and align is not None:
-            args = (halign, valign, insert, align, height, _FLAT)
-            self._text_values(raw, text, *args, (), layer, handle, "TEXT")
-            return
-        # _text_values anchored at the insertion point, whose values are floats already
+            if halign in (3, 5) and valign == 0:  # the middle of both points
+                args = (halign, valign, insert, align, height, _FLAT)
+                self._text_values(raw, text, *args, (), layer, handle, "TEXT")
+                return
+            anchor = align
+        # _text_values without a transform, at a point whose values are floats already
         height = float(height or 0.0) * _FLAT.scale
-        self._add_label(text, insert[0], insert[1], layer, handle, height, "TEXT", raw, ())
+        self._add_label(text, anchor[0], anchor[1], layer, handle, height, "TEXT", raw, ())
 
     def _emit_mtext(
         self, layer: str, handle: str, raw: str, insert: tuple[float, float, float], height: float
@@ -716,7 +719,12 @@ class _Extractor:
         """A flat template's steps under the linear part ``m`` of a similarity: every point
         as ``m.transform`` leaves it before the translation, which ``transform`` adds last, so
         that placing the block adds the insert's origin only (``_place``: the same floats as
-        ``_expand``). None when ``_expand`` must do it (nested blocks, other transforms)."""
+        ``_expand``). None when ``_expand`` must do it (nested blocks, other transforms).
+
+        Each step is (what ``_add_verts`` makes of it, layer, own handle, points, source, the
+        points' six numbers when there are two): a line, a short open polyline or arc is line
+        work, a closed polyline or a circle an outline, and only an open polyline of four
+        points or more needs ``_add_verts`` (it may be closed by its coordinates)."""
         if id(ops) not in self._flat_templates or not planar.similar:
             return None
         a, b, c, d, e, f = m.m[0], m.m[1], m.m[4], m.m[5], m.m[8], m.m[9]
@@ -730,7 +738,7 @@ class _Extractor:
                     (p.x * a + p.y * c + p.z * e, p.x * b + p.y * d + p.z * f, 0.0),
                     (q.x * a + q.y * c + q.z * e, q.x * b + q.y * d + q.z * f, 0.0),
                 )
-                steps.append((_OP_LINE, op[1], op[2], points, False, "LINE"))
+                steps.append(_placed_step(_PLACE_OPEN, op[1], op[2], points, "LINE"))
             elif kind == _OP_POLY and len(op[3]) >= 2:
                 points = tuple(
                     (
@@ -740,14 +748,15 @@ class _Extractor:
                     )
                     for v, w in zip(op[5], op[6], strict=True)
                 )
-                steps.append((_OP_POLY, op[1], op[2], points, op[4], op[8]))
+                made = _PLACE_RING if op[4] else _PLACE_OPEN if len(points) < 4 else _PLACE_POLY
+                steps.append(_placed_step(made, op[1], op[2], points, op[8]))
             elif kind == _OP_CIRCLE and not op[4] <= 0:  # as _circle_values (NaN included)
                 cx, cy, cz, r = op[3].x, op[3].y, op[3].z, op[4]
                 points = tuple(
                     (x * a + cy * c + cz * e, x * b + cy * d + cz * f, sign)
                     for x in (cx - r, cx + r)
                 )  # circle_vertices' two half circles
-                steps.append((_OP_CIRCLE, op[1], op[2], points, True, "CIRCLE"))
+                steps.append(_placed_step(_PLACE_RING, op[1], op[2], points, "CIRCLE"))
         return steps
 
     def _place(
@@ -764,25 +773,38 @@ class _Extractor:
         grow = self._grown.append
         add_layer = self.layers.add
         line_xy = self._line_xy
-        for kind, lay, own, points, closed, source in steps:
+        for made, lay, own, points, source, pair in steps:
             if lay is None:
                 if inherited is None:
                     inherited = self._clean_layer(layer)
                 lay = inherited
             h = f"{handle}/{own}"
-            verts = tuple([(x + ox, y + oy, w) for x, y, w in points])
-            if kind == _OP_LINE:
+            if pair is not None:
+                x0, y0, w0, x1, y1, w1 = pair
+                x0 += ox
+                y0 += oy
+                x1 += ox
+                y1 += oy
+                verts = ((x0, y0, w0), (x1, y1, w1))
+                if made == _PLACE_OPEN:
+                    grow(verts)
+                    add_layer(lay)
+                    self.linework.append(LineWork(verts, lay, h, child_path))
+                    line_xy += (x0, y0, x1, y1)
+                    continue
+            else:
+                verts = tuple([(x + ox, y + oy, w) for x, y, w in points])
+            if made == _PLACE_RING:
+                grow(verts)
+                add_layer(lay)
+                self.outlines.append(Outline(verts, lay, h, True, source, child_path))
+            elif made == _PLACE_OPEN:
                 grow(verts)
                 add_layer(lay)
                 self.linework.append(LineWork(verts, lay, h, child_path))
-                (x0, y0, _), (x1, y1, _) = verts
-                line_xy += (x0, y0, x1, y1)
-            elif kind == _OP_POLY:
-                self._add_verts(verts, closed, lay, h, child_path, source)
+                line_xy += chain.from_iterable(map(_XY, verts))
             else:
-                grow(verts)
-                add_layer(lay)
-                self.outlines.append(Outline(verts, lay, h, closed, source, child_path))
+                self._add_verts(verts, False, lay, h, child_path, source)
 
     def _clean_layer(self, layer: str) -> str:
         clean = self._layer_names.get(layer)
@@ -1609,6 +1631,21 @@ def _ezdxf_matrix(m: Matrix44) -> Any:
 
 
 _OP_SLOW, _OP_NONE, _OP_LINE, _OP_POLY, _OP_CIRCLE = range(5)
+_PLACE_OPEN, _PLACE_RING, _PLACE_POLY = range(3)
+"""What placing a prepared step makes: line work, an outline, or what ``_add_verts`` decides."""
+
+
+def _placed_step(
+    made: int,
+    layer: str | None,
+    own: str,
+    points: tuple[tuple[float, float, float], ...],
+    source: str,
+) -> tuple[Any, ...]:
+    pair = (*points[0], *points[1]) if len(points) == 2 else None  # unpacked once, not per place
+    return (made, layer, own, points, source, pair)
+
+
 _FLAT = Planar(None)
 _WCS = OCS()
 _Z = Vec3(0, 0, 1)
