@@ -130,7 +130,7 @@ def _compile(dxftype: str, codes: tuple[int, ...]) -> Plan | None:
         for name in ("layer", "handle", "invisible", "paperspace")
     )
     used: set[int] = set(common)
-    used.update(i for _, i in scalars.values())
+    used.update(off for off, _ in scalars.values())
     used.update(i for p in points.values() for i in p)
     used.update(i for vertex in vertices for i in vertex)
     checks = [(off, is_int) for off, is_int in converted if off not in used]
