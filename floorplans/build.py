@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from itertools import chain
+from itertools import repeat
 from operator import is_not
 
 import numpy as np
@@ -65,6 +66,8 @@ _ROOM_LAYER = re.compile(
     r"room|rm\$|^rm[-_ ]|房间|空间|space|area|面积|功能|区域|zone|unit", re.IGNORECASE
 )
 _DIGIT_RUNS = re.compile(r"(\d+)")
+_ASCII_LAYOUT = str.maketrans({chr(c): "0" if chr(c).isdigit() else "a" for c in range(128)})
+"""An ASCII text's layout: its digits as 0, every other character as a."""
 MIN_RING_M2 = 1.0
 """Rings smaller than this (symbols, frames around texts) do not vote in room-layer detection."""
 MIN_UNLABELLED_RINGS = 3
@@ -763,7 +766,12 @@ def _sorted_rooms(rooms: list[Room]) -> list[Room]:
     Only rooms whose number ties with another's (or that have none) need the point: the others
     sort by number alone, and a key is compared past the number only with a tied one's.
     """
-    keys: list[tuple] = [(room.number is None, _natural(room.number or "")) for room in rooms]
+    numbers = [room.number for room in rooms]
+    keys: list[tuple] = (
+        list(zip(numbers))
+        if _string_order_is_natural(numbers)
+        else [(number is None, _natural(number or "")) for number in numbers]
+    )
     counts = Counter(keys)
     tied = [k for k, key in enumerate(keys) if counts[key] > 1]
     if tied:
@@ -773,6 +781,16 @@ def _sorted_rooms(rooms: list[Room]) -> list[Room]:
             keys[k] = (*keys[k], -round(y, 1), round(x, 1))
     order = sorted(range(len(rooms)), key=keys.__getitem__)
     return [rooms[k] for k in order]
+
+
+def _string_order_is_natural(numbers: list[str | None]) -> bool:
+    """Whether the numbers sort naturally as plain strings, ties included: ASCII numbers all
+    laid out alike (digits at the same places, as in generated and many surveyed drawings), so
+    their runs of digits and of other characters start and end together, and runs of digits of
+    one length compare as their values do. Spares a key per room."""
+    if None in numbers or not all(map(str.isascii, numbers)):
+        return False
+    return len(set(map(str.translate, numbers, repeat(_ASCII_LAYOUT)))) == 1
 
 
 def _natural(text: str) -> tuple:

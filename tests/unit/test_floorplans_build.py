@@ -10,10 +10,14 @@ from shapely.geometry import Point
 from shapely.geometry import box
 from shapely.strtree import STRtree
 
+from floorplans.build import _natural
 from floorplans.build import _smallest_containing
+from floorplans.build import _sorted_rooms
+from floorplans.build import _string_order_is_natural
 from floorplans.build import build_floor_plans
 from floorplans.codes import PlanCode
 from floorplans.model import AreaRule
+from floorplans.model import Room
 from floorplans.primitives import Drawing
 from floorplans.primitives import HatchBoundary
 from floorplans.primitives import Label
@@ -397,3 +401,39 @@ def test_smallest_containing_polygon_sorted_as_found_one_by_one(nan_area):
     _, owners = _smallest_containing(polys, areas, points)
     assert owners == _smallest_one_by_one(polys, areas, points)
     assert len({o for o in owners if o is not None}) > 100
+
+
+@pytest.mark.parametrize(
+    ("numbers", "as_strings"),
+    [
+        (["3-001-002", "3-001-010", "3-001-001", "3-000-999"], True),
+        (["B01", "A10", "A09", "B01"], True),
+        (["101", "99", "100"], False),  # digits at different places: 99 before 100
+        (["A1", "AB1"], False),
+        (["A1", "1A"], False),
+        (["１０１", "１０２"], False),  # not ASCII
+        (["101", None], False),
+        ([], False),
+    ],
+)
+def test_string_order_is_natural_only_for_numbers_laid_out_alike(numbers, as_strings):
+    assert _string_order_is_natural(numbers) is as_strings
+    if as_strings:
+        assert sorted(numbers) == sorted(numbers, key=_natural)
+
+
+def _room_numbered(number, x, y):
+    return Room(box(x, y, x + 1, y + 1), 1.0, "ROOM", (f"H{x}-{y}",), number=number)
+
+
+def test_rooms_laid_out_alike_sort_as_natural_keys_would():
+    """Numbers of one layout sort as strings, ties by position, as the natural keys sort them."""
+    rng = np.random.default_rng(5)
+    rooms = [
+        _room_numbered(f"{rng.integers(1, 4)}-{rng.integers(0, 12):02d}", x, y)
+        for x, y in rng.integers(0, 50, (60, 2)).tolist()
+    ]
+    tie = [(r.number is None, _natural(r.number or "")) for r in rooms]
+    by_position = [(-round(r.polygon.centroid.y, 1), round(r.polygon.centroid.x, 1)) for r in rooms]
+    expected = sorted(range(len(rooms)), key=lambda k: (tie[k], by_position[k]))
+    assert _sorted_rooms(rooms) == [rooms[k] for k in expected]
