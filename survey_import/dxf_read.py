@@ -8,6 +8,7 @@ job in ``floorplans``.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import logging
@@ -34,6 +35,7 @@ from floorplans.primitives import Label
 from floorplans.primitives import LineWork
 from floorplans.primitives import Outline
 from gis_app.report import ImportReport
+from gis_app.report import ReportEntry
 from survey_import.background import InBackground
 from survey_import.dxf_geometry import OCS
 from survey_import.dxf_geometry import Matrix44
@@ -45,9 +47,11 @@ from survey_import.dxf_geometry import transform_bulged
 from survey_import.dxf_lite import drawable
 from survey_import.dxf_lite import plain_mtext
 from survey_import.dxf_lite import plain_text
+from survey_import.dxf_sniff import ASCII_CODECS
 from survey_import.dxf_sniff import RawHeader
 from survey_import.dxf_sniff import UnreadableDrawing
 from survey_import.dxf_sniff import choose_encoding
+from survey_import.dxf_sniff import decodes_strictly
 from survey_import.dxf_sniff import sniff_file
 from survey_import.dxf_stream import LightDocument
 from survey_import.dxf_stream import load_streamed
@@ -266,8 +270,6 @@ def _load(
 ) -> _Loaded:
     if encoding:
         try:
-            import codecs
-
             codecs.lookup(encoding)
         except LookupError as exc:
             raise UnreadableDrawing(
@@ -275,21 +277,25 @@ def _load(
             ) from exc
     if header.binary:
         return _load_binary(path, header, encoding, report)
-    codec, why, strict_ok = choose_encoding(header, path, encoding)
+    streaming = path.stat().st_size >= stream_threshold
+    codec, why, strict_ok = choose_encoding(header, path, encoding, checked=not streaming)
     report.note(DxfCode.ENCODING, f"文字编码 {codec}：{why}", encoding=codec)
-    if not strict_ok:
-        report.warning(
-            DxfCode.ENCODING_ERRORS,
-            f"部分文字无法按 {codec} 解码，已用替换字符显示；可用 --encoding 指定正确编码。",
-        )
+    undecodable = _undecodable_warning(report, codec)
+    if strict_ok is None and codecs.lookup(codec).name not in ASCII_CODECS:
+        strict_ok = decodes_strictly(path, codec)  # the stream tells only in these codecs
+    if strict_ok is False:
+        undecodable()
     needs_header = not header.acadver and header.has_subclass_markers
     if needs_header:
         report.warning(
             DxfCode.HEADERLESS,
             "文件没有 HEADER 段（无版本、单位、代码页），按 R2000 结构读取图元。",
         )
-    if path.stat().st_size >= stream_threshold:
-        streamed = load_streamed(path, codec, _SYNTHETIC_HEADER if needs_header else "", report)
+    if streaming:
+        prefix = _SYNTHETIC_HEADER if needs_header else ""
+        streamed = load_streamed(
+            path, codec, prefix, report, undecodable if strict_ok is None else None
+        )
         if streamed is not None:
             doc, entities = streamed
             report.note(
@@ -306,6 +312,8 @@ def _load(
                 streamed=True,
                 geodata=_geodata_of(doc),
             )
+    if strict_ok is None and not decodes_strictly(path, codec):
+        undecodable()
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -334,6 +342,18 @@ def _load(
         del text
         _carry_auditor(doc.audit(), report)
     return _doc_loaded(doc, header, codec, recovered)
+
+
+def _undecodable_warning(report: ImportReport, codec: str) -> Callable[[], None]:
+    """The warning that the text does not decode in ``codec``, to be added where the report
+    stands now: a streamed read finds that out only once it has decoded every byte, instead
+    of decoding the whole file once more before it (~10 ms for 10 MB)."""
+    at = len(report.warnings)
+    entry = ReportEntry(
+        DxfCode.ENCODING_ERRORS,
+        f"部分文字无法按 {codec} 解码，已用替换字符显示；可用 --encoding 指定正确编码。",
+    )
+    return lambda: report.warnings.insert(at, entry)
 
 
 def _load_binary(

@@ -22,6 +22,7 @@ __all__ = [
     "UnreadableDrawing",
     "choose_encoding",
     "codepage_to_encoding",
+    "decodes_strictly",
     "sniff_file",
 ]
 
@@ -231,20 +232,28 @@ def _binary_header(path: Path) -> RawHeader:
     )
 
 
-def choose_encoding(header: RawHeader, path: Path, override: str | None) -> tuple[str, str, bool]:
+def choose_encoding(
+    header: RawHeader, path: Path, override: str | None, *, checked: bool = True
+) -> tuple[str, str, bool | None]:
     """Return (python codec, why, strict_ok) for the text of an ASCII DXF.
 
     R2007+ (AC1021 and later) is UTF-8 by specification whatever $DWGCODEPAGE says. Older files
     use their code page, unless the bytes are valid UTF-8 with non-ASCII text: tools that write
     UTF-8 under an ANSI_1252 header exist, and valid multi-byte UTF-8 practically never happens
     by accident in GBK, Big5 or a Windows code page. ``strict_ok`` is False when the chosen codec
-    cannot decode every byte (the text will carry replacement characters).
+    cannot decode every byte (the text will carry replacement characters); None when that
+    would take decoding the whole file and ``checked`` is False (a reader that decodes every
+    byte anyway finds it out).
     """
+
+    def strict_ok(codec: str) -> bool | None:
+        return decodes_strictly(path, codec) if checked else None
+
     if override:
         codec = codecs.lookup(override).name
-        return codec, f"--encoding {override}", _decodes(path, codec)
+        return codec, f"--encoding {override}", strict_ok(codec)
     if header.acadver and header.acadver >= "AC1021":
-        return "utf-8", f"{header.acadver} (R2007+) 按规范为 UTF-8", _decodes(path, "utf-8")
+        return "utf-8", f"{header.acadver} (R2007+) 按规范为 UTF-8", strict_ok("utf-8")
     declared = codepage_to_encoding(header.dwgcodepage)
     utf8_state = _utf8_state(path)
     if utf8_state == "utf8-nonascii" and declared not in ("utf-8",):
@@ -255,12 +264,12 @@ def choose_encoding(header: RawHeader, path: Path, override: str | None) -> tupl
         )
         return "utf-8", why, True
     if declared:
-        return declared, f"$DWGCODEPAGE={header.dwgcodepage}", _decodes(path, declared)
+        return declared, f"$DWGCODEPAGE={header.dwgcodepage}", strict_ok(declared)
     if header.dwgcodepage and header.dwgcodepage.upper() != "UNDEFINED":
         why = f"未知代码页 {header.dwgcodepage}，按 cp1252 读取"
     else:
         why = "文件未声明代码页，按 cp1252 读取"
-    return "cp1252", why, _decodes(path, "cp1252")
+    return "cp1252", why, strict_ok("cp1252")
 
 
 def _utf8_state(path: Path) -> str:
@@ -279,12 +288,17 @@ def _utf8_state(path: Path) -> str:
     return "utf8-nonascii" if non_ascii else "ascii"
 
 
-def _decodes(path: Path, codec: str) -> bool:
+def decodes_strictly(path: Path, codec: str, start: int = 0, end: int | None = None) -> bool:
+    """True when the file (its bytes from ``start`` to ``end``) decodes in ``codec`` without an
+    error."""
     decoder = codecs.getincrementaldecoder(codec)("strict")
     ascii_safe = codecs.lookup(codec).name in ASCII_CODECS
+    remaining = (path.stat().st_size if end is None else end) - start
     try:
         with path.open("rb") as fh:
-            while chunk := fh.read(1 << 22):
+            fh.seek(start)
+            while remaining > 0 and (chunk := fh.read(min(1 << 22, remaining))):
+                remaining -= len(chunk)
                 if ascii_safe and _plain_ascii(chunk, decoder):
                     continue
                 decoder.decode(chunk)

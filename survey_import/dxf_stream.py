@@ -39,6 +39,7 @@ from survey_import.dxf_lite import LiteEntity
 from survey_import.dxf_lite import drawable
 from survey_import.dxf_lite import lite_entity
 from survey_import.dxf_sniff import ASCII_CODECS
+from survey_import.dxf_sniff import decodes_strictly
 
 if TYPE_CHECKING:
     from ezdxf.entities import DXFGraphic
@@ -57,10 +58,18 @@ EntityStream = Callable[[Any], Iterator[tuple[float, Any]]]
 
 
 def load_streamed(
-    path: Path, codec: str, header_prefix: str, report: ImportReport
+    path: Path,
+    codec: str,
+    header_prefix: str,
+    report: ImportReport,
+    undecodable: Callable[[], None] | None = None,
 ) -> tuple[Any, EntityStream] | None:
     """Return (document without model-space entities, entity stream), or None when the file's
-    section structure is not clean enough to split (the caller then loads it as a whole)."""
+    section structure is not clean enough to split (the caller then loads it as a whole).
+
+    With ``undecodable``, the reader notes whether every byte of the file decodes in ``codec``
+    (an ASCII-transparent one: then the parts cut at line ends decode as the whole file would)
+    and calls it at the end of the stream when one does not."""
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         sections = _sections(mm)
         entities = [s for s in sections if s[0] == "ENTITIES"]
@@ -76,7 +85,8 @@ def load_streamed(
         skeleton += mm[:content_start]
         skeleton += b"  0\nENDSEC\n"
         skeleton += mm[content_end:]
-    text = bytes(skeleton).decode(codec, errors="replace")
+    strict = None if undecodable is None else _Strict()
+    text = _decode(bytes(skeleton), codec, strict)
     del skeleton
     doc: Any = None if header_prefix else light_document(text)
     if doc is None:
@@ -90,9 +100,30 @@ def load_streamed(
     del text
 
     def stream(sink: Any) -> Iterator[tuple[float, Any]]:
-        yield from _entities(path, codec, content_start, content_end, report, sink)
+        yield from _entities(path, codec, content_start, content_end, report, sink, strict)
+        if strict is not None and not strict.clean:
+            undecodable()  # type: ignore[misc]
 
     return doc, stream
+
+
+class _Strict:
+    """Whether every byte decoded so far decoded without an error."""
+
+    __slots__ = ("clean",)
+
+    def __init__(self) -> None:
+        self.clean = True
+
+
+def _decode(data: bytes, codec: str, strict: _Strict | None) -> str:
+    """``data`` decoded with replacement characters where it must, noted in ``strict``."""
+    if strict is not None and strict.clean:
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            strict.clean = False
+    return data.decode(codec, errors="replace")
 
 
 class LightDocument:
@@ -472,11 +503,18 @@ def _eof(mm: mmap.mmap, start: int) -> re.Match[bytes] | None:
 
 
 def _entities(
-    path: Path, codec: str, start: int, end: int, report: ImportReport, sink: Any
+    path: Path,
+    codec: str,
+    start: int,
+    end: int,
+    report: ImportReport,
+    sink: Any,
+    strict: _Strict | None,
 ) -> Iterator[tuple[float, Any]]:
     """Model-space entities in file order: those with a ``dxf_fast`` plan go straight to
     ``sink`` (the extractor), the others are yielded as light or ezdxf entities, and a None
-    now and then reports progress."""
+    now and then reports progress. ``strict`` notes whether every byte up to ``end``
+    decodes."""
     span = max(end - start, 1)
     link: Callable[[Any], bool] | None = None  # ezdxf's, from the first ezdxf entity on
     linking = False  # a POLYLINE or an INSERT with ATTRIBs waits for its VERTEX/ATTRIB/SEQEND
@@ -487,7 +525,7 @@ def _entities(
     done = 0.0
     plans: dict[tuple[str, tuple[int, ...]], Any] = {}  # by the type line as written
     try:
-        for position, codes, values, starts in _raw_chunks(path, codec, start, end):
+        for position, codes, values, starts in _raw_chunks(path, codec, start, end, strict):
             yield done, None  # progress only
             done = (position - start) / span
             if starts[0] > 0:
@@ -547,6 +585,8 @@ def _entities(
             raise
         LOGGER.debug("streaming stopped", exc_info=True)
         stopped = f"{exc} (byte {position})"
+    if strict is not None and strict.clean and position < end:  # the bytes not read
+        strict.clean = decodes_strictly(path, codec, position, end)
     yield 1.0, queued
     if broken:
         report.warning(
@@ -601,7 +641,7 @@ def _load_entity(pairs: list[tuple[int, str]]) -> DXFGraphic | None:
 
 
 def _raw_chunks(
-    path: Path, codec: str, start: int, end: int
+    path: Path, codec: str, start: int, end: int, strict: _Strict | None = None
 ) -> Iterator[tuple[int, list[int], list[str], list[int]]]:
     """(byte position, group codes, values, entity starts) chunk by chunk, ``start`` to ``end``.
 
@@ -636,7 +676,7 @@ def _raw_chunks(
             skip = len(carry_codes)
             tags = _aligned_tags(data, codec) if aligned else None
             if tags is None:
-                codes, values = _tags(data, codec, last=remaining <= 0)
+                codes, values = _tags(data, codec, remaining <= 0, strict)
             else:
                 codes, values, zeros = tags
             del data
@@ -658,10 +698,12 @@ def _raw_chunks(
         yield position, carry_codes, carry_values, [*_starts(carry_codes, 0), len(carry_codes)]
 
 
-def _tags(data: bytes, codec: str, last: bool) -> tuple[list[int], list[str]]:
+def _tags(
+    data: bytes, codec: str, last: bool, strict: _Strict | None
+) -> tuple[list[int], list[str]]:
     """The group codes and values of the lines of ``data`` (a code without its value is
     dropped at the very end of the section only)."""
-    text = data.decode(codec, errors="replace")
+    text = _decode(data, codec, strict)
     if "\r" in text:
         text = text.replace("\r\n", "\n")
     lines = text.split("\n")

@@ -345,7 +345,7 @@ def test_tag_boundary_is_after_the_last_even_numbered_newline() -> None:
 def _general_split(data: bytes, codec: str) -> tuple[list[int], list[str], list[int]] | None:
     """What the line-by-line split makes of a whole section: codes, values, code-0 positions."""
     try:
-        codes, values = dxf_stream._tags(data, codec, last=True)
+        codes, values = dxf_stream._tags(data, codec, True, None)
     except dxf_stream.StreamStructureError:
         return None
     return codes, values, [i for i, code in enumerate(codes) if code == 0]
@@ -385,3 +385,53 @@ def test_aligned_tags_are_the_line_by_line_split_or_left_to_it() -> None:
     assert dxf_stream._aligned_tags(written + b"  1\nok", "utf-8") is None
     assert dxf_stream._aligned_tags(written + b"1001\nok\n", "utf-8") is None
     assert dxf_stream._aligned_tags(written + b"999\nok\n", "utf-8") is None
+
+
+@pytest.mark.parametrize("chunk", [64, 1 << 20])
+@pytest.mark.parametrize("where", ["none", "header", "entities", "after_endsec", "objects"])
+def test_streamed_read_tells_undecodable_text_as_the_check_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, chunk: int
+) -> None:
+    """The streamed read learns whether the file decodes from the bytes it decodes (not from
+    decoding the whole file once more first), and reports it exactly as that check did: the
+    same warning at the same place, wherever the bad byte is."""
+    doc = ezdxf.new("R2010", units=4)
+    doc.header["$PROJECTNAME"] = "survey"
+    msp = doc.modelspace()
+    for i in range(30):
+        msp.add_lwpolyline(
+            [(i, 0), (i + 1, 0), (i + 1, 1)], close=True, dxfattribs={"layer": "房间"}
+        )
+        msp.add_text(f"{i} 办公室", dxfattribs={"insert": (i, 0.5), "height": 0.2})
+    path = tmp_path / "bad.dxf"
+    doc.saveas(path, encoding="utf-8")
+    data = path.read_bytes()
+    bad = {
+        "none": data,
+        "header": data.replace(b"survey", b"surv\xffy", 1),
+        "entities": data.replace("7 办公室".encode(), b"7 \xe5\x8a", 1),
+        "after_endsec": data.replace(  # bytes the entity stream does not read
+            b"  0\nENDSEC\n  0\nSECTION\n  2\nOBJECTS",
+            b"  0\nENDSEC\n  0\nPOINT\n" + b"  8\nnot read\n" * 20 + b"  1\n\xe5\n  0\nENDSEC\n"
+            b"  0\nSECTION\n  2\nOBJECTS",
+            1,
+        ),
+        "objects": data.replace(b"ACAD_GROUP", b"ACAD_GR\xc3P", 1),
+    }[where]
+    assert bad != data or where == "none"
+    path.write_bytes(bad)
+    monkeypatch.setattr(dxf_stream, "_CHUNK", chunk)
+
+    deferred = _read(path)
+    real_choose = dxf_read.choose_encoding
+    monkeypatch.setattr(
+        dxf_read,
+        "choose_encoding",
+        lambda header, p, override, checked: real_choose(header, p, override),
+    )
+    checked_first = _read(path)
+
+    assert deferred[1] == checked_first[1]
+    assert deferred[0] == checked_first[0]
+    codes = [w["code"] for w in deferred[1]["warnings"]]  # type: ignore[index]
+    assert ("DXF_ENCODING_ERRORS" in codes) == (where != "none")

@@ -16,8 +16,8 @@ from survey_import import dxf_read
 from survey_import.dxf_read import DxfCode
 from survey_import.dxf_read import read_drawing
 from survey_import.dxf_sniff import UnreadableDrawing
-from survey_import.dxf_sniff import _decodes
 from survey_import.dxf_sniff import _utf8_state
+from survey_import.dxf_sniff import decodes_strictly
 from survey_import.pipeline import SurveyOptions
 from survey_import.pipeline import analyse_survey
 
@@ -497,8 +497,8 @@ def test_encoding_check_sees_a_character_cut_between_its_chunks(tmp_path: Path, 
     whole.write_bytes(b"x" * ((1 << 22) - 1) + char + b"y" * 100)
     cut = tmp_path / "cut.txt"
     cut.write_bytes(b"x" * ((1 << 22) - 1) + char[:-1] + b"y" * 100)
-    assert _decodes(whole, codec)
-    assert not _decodes(cut, "utf-8")
+    assert decodes_strictly(whole, codec)
+    assert not decodes_strictly(cut, "utf-8")
     assert _utf8_state(whole) == ("utf8-nonascii" if codec == "utf-8" else "not-utf8")
     assert _utf8_state(cut) == "not-utf8"
 
