@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from itertools import chain
 from itertools import repeat
+from operator import attrgetter
 from operator import is_not
 
 import numpy as np
@@ -32,6 +33,7 @@ from floorplans.floors import split_floors
 from floorplans.geometry import geometry_array
 from floorplans.labels import ParsedLabel
 from floorplans.labels import classify_use
+from floorplans.labels import floor_title_candidates
 from floorplans.labels import number_from_layer
 from floorplans.labels import parse_floor_title
 from floorplans.labels import parse_label
@@ -68,6 +70,7 @@ _ROOM_LAYER = re.compile(
 _DIGIT_RUNS = re.compile(r"(\d+)")
 _ASCII_LAYOUT = str.maketrans({chr(c): "0" if chr(c).isdigit() else "a" for c in range(128)})
 """An ASCII text's layout: its digits as 0, every other character as a."""
+_ANCHOR = attrgetter("x", "y")
 MIN_RING_M2 = 1.0
 """Rings smaller than this (symbols, frames around texts) do not vote in room-layer detection."""
 MIN_UNLABELLED_RINGS = 3
@@ -286,22 +289,26 @@ def _texts(
     drawing: Drawing, label_layers: Sequence[str] | None, factor: float
 ) -> tuple[list[_Text], list[tuple[str, float | None, bool, Point]]]:
     """Room labels (on label layers) and floor titles (any layer), in plan metres."""
-    texts: list[_Text] = []
     titles: list[tuple[str, float | None, bool, Point]] = []
     labels = [label for label in drawing.labels if label.text and label.text.strip()]
     if not labels:
-        return texts, titles
-    anchors = chain.from_iterable((label.x, label.y) for label in labels)
+        return [], titles
+    anchors = chain.from_iterable(map(_ANCHOR, labels))
     xy = np.fromiter(anchors, dtype=float, count=2 * len(labels)).reshape(-1, 2) * factor
     points = shapely.points(xy).tolist()
-    for label, point in zip(labels, points, strict=True):
-        title = parse_floor_title(label.text)
+    strings = [label.text for label in labels]
+    title_at: set[int] = set()
+    for index in floor_title_candidates(strings):
+        title = parse_floor_title(strings[index])
         if title is not None:
-            titles.append((title.name, title.ordinal, title.roof, point))
-            continue
-        if label_layers is not None and not layer_matches(label.layer, label_layers):
-            continue
-        texts.append(_Text(label, point, parse_label(label.text)))
+            titles.append((title.name, title.ordinal, title.roof, points[index]))
+            title_at.add(index)
+    texts = [
+        _Text(label, point, parse_label(text))
+        for index, (label, point, text) in enumerate(zip(labels, points, strings, strict=True))
+        if index not in title_at
+        and (label_layers is None or layer_matches(label.layer, label_layers))
+    ]
     return texts, titles
 
 

@@ -9,9 +9,12 @@ It never invents: a text it cannot read keeps ``number``/``use`` as None and its
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from functools import lru_cache
+
+import numpy as np
 
 from gis_app.vocab import RoomUse
 
@@ -19,6 +22,7 @@ __all__ = [
     "FloorTitle",
     "ParsedLabel",
     "classify_use",
+    "floor_title_candidates",
     "number_from_layer",
     "parse_floor_title",
     "parse_label",
@@ -475,6 +479,10 @@ _TITLE_HINT = re.compile(r"[层楼屋顶夹地负bfglmrBFGLMR]")
 """Every storey name has one of these (层, 楼, B1, 3F, L2, G, M, RF, ...) ..."""
 _TITLE_DASH = re.compile(r"[\s（(【\[:：_]*-")
 """... or starts with a minus ("-1"): most room labels have neither, so they skip the patterns."""
+_TEXT_SEPARATOR = "\x00"
+"""Joins texts for the floor-title pre-test: no title class or dash holds it."""
+_HINT_IN_TEXTS = re.compile(_TITLE_HINT.pattern)
+_DASH_AT_TEXT_START = re.compile(_TEXT_SEPARATOR + _TITLE_DASH.pattern)
 _ROOF = re.compile(r"屋顶层?|屋面层?|顶层|机房层|屋顶机房层?|rf|roof|roof level|roof floor")
 _PLAIN_STOREY = re.compile(r"标准层|设备层|架空层")
 _GROUND = re.compile(r"首层|底层|一楼|地面层|g|gf|g/f|ground|ground floor|ground level|level g")
@@ -486,6 +494,21 @@ _STOREY_CN = re.compile(rf"第?({_CN_NUM}|\d{{1,3}})(?:层|楼)")
 _STOREY_F = re.compile(r"(\d{1,3})\s*(?:f|/f|fl|floor|th floor|st floor|nd floor|rd floor)")
 _STOREY_L = re.compile(r"(?:f|l|level|floor|storey)\s*(\d{1,3})")
 _STOREY_WORD = re.compile(r"(\w+)\s+floor")
+
+
+def floor_title_candidates(texts: Sequence[str]) -> list[int]:
+    """The indexes, in order, of the texts :func:`parse_floor_title` looks at past its first
+    test (a hint character or a leading dash): two searches over the texts joined, where a test
+    per text cost more than the rest of a room label's floor-title check."""
+    joined = _TEXT_SEPARATOR.join(texts)
+    if joined.count(_TEXT_SEPARATOR) != max(len(texts) - 1, 0):  # a text holds the separator
+        return list(range(len(texts)))
+    # Where each text ends in the joined string, its separator included.
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
+    hits = [m.start() for m in _HINT_IN_TEXTS.finditer(joined)]
+    joined = _TEXT_SEPARATOR + joined  # so the first text's start matches as the others' do
+    hits += [m.start() for m in _DASH_AT_TEXT_START.finditer(joined)]
+    return sorted(set(np.searchsorted(ends, hits, side="right").tolist()))
 
 
 def parse_floor_title(text: str) -> FloorTitle | None:

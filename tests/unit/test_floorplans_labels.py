@@ -7,8 +7,11 @@ import re
 import pytest
 
 from floorplans.labels import _LATIN_LETTER
+from floorplans.labels import _TITLE_DASH
+from floorplans.labels import _TITLE_HINT
 from floorplans.labels import _USE_RULES
 from floorplans.labels import classify_use
+from floorplans.labels import floor_title_candidates
 from floorplans.labels import number_from_layer
 from floorplans.labels import parse_floor_title
 from floorplans.labels import parse_label
@@ -147,6 +150,50 @@ def test_floor_titles(text, name, ordinal):
 )
 def test_room_labels_are_not_floor_titles(text):
     assert parse_floor_title(text) is None
+
+
+TITLE_TEST_TEXTS = [
+    "3-001-001 办公室",
+    "三层平面图",
+    "-1",
+    "办公室",
+    "（-2）",
+    " \n-3F",
+    "301\n会议室",
+    "B1",
+    "会议室-2",
+    "走廊",
+    "Office",
+    "2-",
+    "-",
+]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        TITLE_TEST_TEXTS,
+        TITLE_TEST_TEXTS[::-1],
+        ["3-001-001 办公室"] * 3,
+        ["办公室"],
+        ["-1"],
+        [],
+        ["a\x00-1", "办公室", "-2"],  # a text holding the separator: every text is looked at
+    ],
+)
+def test_floor_title_candidates_are_the_texts_past_the_first_test(texts):
+    """The texts parse_floor_title would look at past its hint-or-dash test, found at once."""
+    expected = [
+        i for i, text in enumerate(texts) if _TITLE_HINT.search(text) or _TITLE_DASH.match(text)
+    ]
+    found = floor_title_candidates(texts)
+    if any("\x00" in text for text in texts):
+        assert found == list(range(len(texts)))
+    else:
+        assert found == expected
+    assert [i for i in found if parse_floor_title(texts[i])] == [
+        i for i, text in enumerate(texts) if parse_floor_title(text)
+    ]
 
 
 def test_roof_title_is_flagged():
