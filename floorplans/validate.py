@@ -68,10 +68,8 @@ def validate_floor(plan: FloorPlan, report: ImportReport) -> None:
             )
 
     if len(rooms) > 1:
-        tree = STRtree(polys)
-        left, right = tree.query(polys, predicate="dwithin", distance=GAP_MAX_M)
-        pairs = left < right  # each pair once, and not a room with itself
-        for i, j in zip(left[pairs].tolist(), right[pairs].tolist(), strict=True):
+        left, right = _near_pairs(polys)
+        for i, j in zip(left.tolist(), right.tolist(), strict=True):
             a, b = rooms[i], rooms[j]
             overlap = a.polygon.intersection(b.polygon).area
             if overlap > OVERLAP_MIN_M2:
@@ -120,3 +118,32 @@ def validate_floor(plan: FloorPlan, report: ImportReport) -> None:
             outline_m2=round(outline.area, 2),
             ratio=round(ratio, 4),
         )
+
+
+def _near_pairs(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs ``i < j`` of rooms closer than GAP_MAX_M, as ``STRtree(polys).query(polys,
+    predicate="dwithin", distance=GAP_MAX_M)`` finds them, in its order: its query by each
+    room's box grown by the distance, then its prepared distance test on the pairs kept only
+    (the tree's query prepares every room, to find most often the room itself alone)."""
+    tree = STRtree(polys)
+    # A diagonal of each grown box: the query looks at a geometry's box only, and a line is
+    # made in a third of a box polygon's time. Empty rooms are not in the tree, nor asked about.
+    diagonals = np.full(len(polys), None, dtype=object)
+    filled = ~shapely.is_empty(polys)
+    bounds = shapely.bounds(polys[filled])
+    diagonals[filled] = shapely.linestrings(
+        np.stack((bounds[:, :2] - GAP_MAX_M, bounds[:, 2:] + GAP_MAX_M), axis=1)
+    )
+    left, right = tree.query(diagonals)
+    pairs = left < right  # each pair once, and not a room with itself
+    left, right = left[pairs], right[pairs]
+    if not len(left):
+        return left, right
+    testing = {id(g): g for g in polys[left].tolist()}.values()
+    unprepared = [g for g in testing if not shapely.is_prepared(g)]
+    shapely.prepare(unprepared)
+    try:
+        near = shapely.dwithin(polys[left], polys[right], GAP_MAX_M)
+    finally:
+        shapely.destroy_prepared(unprepared)
+    return left[near], right[near]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+import shapely
+from shapely.geometry import MultiPolygon
+from shapely.geometry import box
+from shapely.strtree import STRtree
 
 from floorplans.build import build_floor_plans
 from floorplans.codes import PlanCode
@@ -10,6 +15,8 @@ from floorplans.primitives import Drawing
 from floorplans.primitives import HatchBoundary
 from floorplans.primitives import Label
 from floorplans.primitives import Outline
+from floorplans.validate import GAP_MAX_M
+from floorplans.validate import _near_pairs
 from gis_app.report import ImportReport
 
 
@@ -152,3 +159,22 @@ def test_empty_drawing_reports_no_rooms():
     (floor,), report = run()
     assert floor.rooms == ()
     assert PlanCode.NO_ROOMS in {w.code for w in report.warnings}
+
+
+def test_near_pairs_are_the_tree_query_pairs_in_its_order():
+    """Rooms apart, touching, overlapping, a few millimetres apart and empty: the pairs i < j
+    the tree's distance query finds, in the order it finds them."""
+    rng = np.random.default_rng(3)
+    rooms = []
+    for _ in range(300):
+        x, y = rng.integers(0, 60, 2) + rng.choice([0.0, 0.01, 0.02, 0.03, 0.05], 2)
+        w, h = rng.choice([1.0, 2.0, 2.99, 3.0], 2)
+        rooms.append(box(x, y, x + w, y + h))
+    rooms[5] = MultiPolygon()
+    polys = np.array(rooms, dtype=object)
+    left, right = STRtree(polys).query(polys, predicate="dwithin", distance=GAP_MAX_M)
+    pairs = left < right
+    found = _near_pairs(polys)
+    assert [a.tolist() for a in found] == [left[pairs].tolist(), right[pairs].tolist()]
+    assert pairs.sum() > 50
+    assert not any(shapely.is_prepared(polys))
