@@ -78,8 +78,11 @@ def load_streamed(
             return None
         _, ent_start, content_start = entities[0]
         later = [s[1] for s in sections if s[1] > ent_start]
-        eof = _eof(mm, content_start)
-        content_end = later[0] if later else (eof.start() if eof else len(mm))
+        if later:
+            content_end = later[0]
+        else:  # the EOF is looked for only here: the search reads the whole section again
+            eof = _eof(mm, content_start)
+            content_end = eof.start() if eof else len(mm)
         skeleton = bytearray()
         skeleton += header_prefix.encode("ascii")
         skeleton += mm[:content_start]
