@@ -274,20 +274,22 @@ def plain_mtext(text: str) -> str:
 # the text, which it copies while looking for the ";"). A backslash at the end is dropped, and
 # so are group braces.
 _MTEXT_CODE = re.compile(
-    r"\\(?:([\\{}])|([PNLlOoKkX])|S([^;]*);|S(?=([^;]*)\Z)|[^;]*;|(.)|\Z)|[{}]", re.DOTALL
+    r"\\(?:([\\{}])|([PNLlOoKkX])|S([^;]*);|S(?=([^;]*)\Z)|[^;]*;|(.)|\Z)|\{|\}", re.DOTALL
 )
 
 
 def _mtext_code(match: re.Match[str]) -> str:
-    escaped, letter, stacked, unterminated_stack, unterminated = match.groups()
-    if escaped is not None:
-        return escaped
-    if letter is not None:
-        return "\n" if letter == "P" else " " if letter == "N" else ""
-    if stacked is not None:
-        return stacked
-    if unterminated_stack is not None:
-        return unterminated_stack + "\\S"
-    if unterminated is not None:
-        return "\\" + unterminated
-    return ""  # a brace, a terminated command, a backslash at the end
+    group = match.lastindex  # the one group of the alternative that matched
+    if group is None:
+        return ""  # a brace, a terminated command, a backslash at the end
+    value = match[group]
+    if group == 2:  # a one-letter command
+        return _LETTERS.get(value, "")
+    if group == 4:  # \S without its ";"
+        return value + "\\S"
+    if group == 5:  # any other character after a backslash without a ";" further on
+        return "\\" + value
+    return value  # an escaped \ { }, stacked text
+
+
+_LETTERS = {"P": "\n", "N": " "}
