@@ -1085,7 +1085,7 @@ class _Extractor:
     ) -> None:
         """World vertices of a polyline -> an outline (closed by flag or by coordinates) or an
         open line."""
-        self._grow(verts)
+        self._grown.append(verts)  # _grow, a call less per polyline
         self.layers.add(layer)
         if closed:
             if len(verts) >= 2:
@@ -1404,7 +1404,7 @@ class _Extractor:
     ) -> None:
         if not (math.isfinite(x) and math.isfinite(y)):
             return
-        self._grow(((x, y, 0.0),))
+        self._grown.append(((x, y, 0.0),))  # _grow, a call less per label
         self.layers.add(layer)
         self.labels.append(
             Label(text, x, y, layer, handle, height, source, raw if raw != text else None, bp)
