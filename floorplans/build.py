@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
-from itertools import repeat
 from operator import attrgetter
 from operator import is_not
 
@@ -67,8 +66,11 @@ _ROOM_LAYER = re.compile(
     r"room|rm\$|^rm[-_ ]|房间|空间|space|area|面积|功能|区域|zone|unit", re.IGNORECASE
 )
 _DIGIT_RUNS = re.compile(r"(\d+)")
-_ASCII_LAYOUT = str.maketrans({chr(c): "0" if chr(c).isdigit() else "a" for c in range(128)})
-"""An ASCII text's layout: its digits as 0, every other character as a."""
+_ASCII_LAYOUT = bytes(
+    ord("0") if chr(c) in "0123456789" else c if chr(c) == "\n" else ord("a") for c in range(256)
+)
+"""Lines of ASCII text as their layouts (a table for bytes.translate): digits as 0, every other
+character but the line breaks as a."""
 _ANCHOR = attrgetter("x", "y")
 _PREPARE_FROM = 16
 """A polygon asked about this many points is prepared for them first: a floor outline is asked
@@ -801,7 +803,7 @@ def _sorted_rooms(rooms: list[Room]) -> list[Room]:
         else [(number is None, _natural(number or "")) for number in numbers]
     )
     counts = Counter(keys)
-    tied = [k for k, key in enumerate(keys) if counts[key] > 1]
+    tied = [k for k, key in enumerate(keys) if counts[key] > 1] if len(counts) < len(keys) else []
     if tied:
         points = shapely.point_on_surface(geometry_array([rooms[k].polygon for k in tied]))
         xs, ys = shapely.get_x(points).tolist(), shapely.get_y(points).tolist()
@@ -816,9 +818,14 @@ def _string_order_is_natural(numbers: list[str | None]) -> bool:
     laid out alike (digits at the same places, as in generated and many surveyed drawings), so
     their runs of digits and of other characters start and end together, and runs of digits of
     one length compare as their values do. Spares a key per room."""
-    if None in numbers or not all(map(str.isascii, numbers)):
+    if None in numbers:
         return False
-    return len(set(map(str.translate, numbers, repeat(_ASCII_LAYOUT)))) == 1
+    lines = "\n".join(numbers)
+    if not lines.isascii():
+        return False
+    layouts = lines.encode().translate(_ASCII_LAYOUT).split(b"\n")
+    # As many layouts as numbers: no number holds a line break.
+    return len(layouts) == len(numbers) and len(set(layouts)) == 1
 
 
 def _natural(text: str) -> tuple:

@@ -411,6 +411,7 @@ def test_smallest_containing_polygon_sorted_as_found_one_by_one(nan_area):
         (["101", "99", "100"], False),  # digits at different places: 99 before 100
         (["A1", "AB1"], False),
         (["A1", "1A"], False),
+        (["A\n1", "B\n2"], False),  # a line break (the layouts are lines)
         (["１０１", "１０２"], False),  # not ASCII
         (["101", None], False),
         ([], False),
