@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
+from shapely.geometry import MultiPolygon
+from shapely.geometry import Polygon
 from shapely.strtree import STRtree
 
 from floorplans.codes import PlanCode
@@ -95,10 +97,7 @@ def validate_floor(plan: FloorPlan, report: ImportReport) -> None:
     outline = plan.outline
     if outline is None or not rooms:
         return
-    envelope = outline.buffer(OUTSIDE_TOLERANCE_M)
-    shapely.prepare(envelope)
-    inside = shapely.covers(envelope, polys).tolist()
-    for room, covered in zip(rooms, inside, strict=True):
+    for room, covered in zip(rooms, _within_envelope(outline, polys).tolist(), strict=True):
         if not covered:
             outside = room.polygon.difference(outline).area
             report.warning(
@@ -118,6 +117,25 @@ def validate_floor(plan: FloorPlan, report: ImportReport) -> None:
             outline_m2=round(outline.area, 2),
             ratio=round(ratio, 4),
         )
+
+
+def _within_envelope(outline: Polygon | MultiPolygon, polys: np.ndarray) -> np.ndarray:
+    """For each room, whether the outline grown by OUTSIDE_TOLERANCE_M covers it. A room the
+    outline covers is inside what grows from it, 5 cm clear of its edge: only the other rooms
+    are tested against the grown outline (a rectangular outline answers from its box)."""
+    already = shapely.is_prepared(outline)
+    shapely.prepare(outline)
+    try:
+        covered = shapely.covers(outline, polys)
+    finally:
+        if not already:
+            shapely.destroy_prepared(outline)
+    rest = np.flatnonzero(~covered)
+    if len(rest):
+        envelope = outline.buffer(OUTSIDE_TOLERANCE_M)
+        shapely.prepare(envelope)
+        covered[rest] = shapely.covers(envelope, polys[rest])
+    return covered
 
 
 def _near_pairs(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,9 @@ from floorplans.primitives import HatchBoundary
 from floorplans.primitives import Label
 from floorplans.primitives import Outline
 from floorplans.validate import GAP_MAX_M
+from floorplans.validate import OUTSIDE_TOLERANCE_M
 from floorplans.validate import _near_pairs
+from floorplans.validate import _within_envelope
 from gis_app.report import ImportReport
 
 
@@ -178,3 +180,28 @@ def test_near_pairs_are_the_tree_query_pairs_in_its_order():
     assert [a.tolist() for a in found] == [left[pairs].tolist(), right[pairs].tolist()]
     assert pairs.sum() > 50
     assert not any(shapely.is_prepared(polys))
+
+
+@pytest.mark.parametrize(
+    "outline",
+    [
+        box(0, 0, 20, 10),
+        shapely.union(box(0, 0, 20, 5), box(0, 0, 8, 10)),
+        MultiPolygon([box(0, 0, 9, 10), box(10, 0, 20, 10)]),
+    ],
+)
+def test_within_envelope_is_the_grown_outline_covering_each_room(outline):
+    """Rooms inside, on the edge, up to and past the tolerance outside, across a notch, empty."""
+    rng = np.random.default_rng(7)
+    rooms = []
+    for _ in range(400):
+        x, y = rng.uniform(-0.2, 19, 2).round(2)
+        w, h = rng.choice([0.5, 1.0, 2.0], 2) + rng.choice([0.0, 0.03, 0.049, 0.06])
+        rooms.append(box(x, y, x + w, y + h))
+    rooms[3] = MultiPolygon()
+    polys = np.array(rooms, dtype=object)
+    envelope = outline.buffer(OUTSIDE_TOLERANCE_M)
+    expected = shapely.covers(envelope, polys)
+    assert _within_envelope(outline, polys).tolist() == expected.tolist()
+    assert 0 < expected.sum() < len(rooms)
+    assert not shapely.is_prepared(outline)
