@@ -104,8 +104,8 @@ def load_streamed(
 
     def stream(sink: Any) -> Iterator[tuple[float, Any]]:
         yield from _entities(path, codec, content_start, content_end, report, sink, strict)
-        if strict is not None and not strict.clean:
-            undecodable()  # type: ignore[misc]
+        if undecodable is not None and strict is not None and not strict.clean:
+            undecodable()
 
     return doc, stream
 
@@ -644,7 +644,7 @@ def _load_entity(pairs: list[tuple[int, str]]) -> DXFGraphic | None:
 
 
 def _raw_chunks(
-    path: Path, codec: str, start: int, end: int, strict: _Strict | None = None
+    path: Path, codec: str, start: int, end: int, strict: _Strict | None
 ) -> Iterator[tuple[int, list[int], list[str], list[int]]]:
     """(byte position, group codes, values, entity starts) chunk by chunk, ``start`` to ``end``.
 
@@ -654,6 +654,7 @@ def _raw_chunks(
     end of a chunk are carried into the next one: the entities are the tags from one start to
     the next (the last start ends the lists only in the final chunk). Tags before the first
     entity (a damaged section) come as a span from 0 to the first start, without code 0.
+    ``strict`` notes a chunk that did not decode without an error.
     """
     carry_codes: list[int] = []
     carry_values: list[str] = []
