@@ -512,6 +512,10 @@ def _demo_logins(settings: Settings) -> list[str]:
 
 def main() -> NoReturn:
     """Console-script entry point: a last guard so no command ever ends in a traceback."""
+    # numpy's OpenBLAS starts a thread per core when imported, and they spin ~30 ms of CPU,
+    # in a survey import while its forked reader needs that core; the commands' linear algebra
+    # is a few small fits, which OpenBLAS runs on one thread anyway
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         root.main(prog_name="gis-app", standalone_mode=True)
     except SystemExit as exc:
