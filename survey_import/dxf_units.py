@@ -181,20 +181,31 @@ def _evidence(rings: list[float], points: Any, text_heights: list[float]) -> _Ev
     span = centre = None
     if len(points) >= 2:
         xy = np.asarray(points, dtype=float).reshape(-1, 2)
-        # stable, as sorted(): of equal values (0.0 and -0.0) the first stays first
-        xs = np.sort(xy[:, 0], kind="stable")
-        ys = np.sort(xy[:, 1], kind="stable")
-        count = len(xs)
+        count = len(xy)
         lo = int(count * 0.01)
         hi = max(count - 1 - lo, lo)
-        dx = float(xs[hi]) - float(xs[lo])
-        dy = float(ys[hi]) - float(ys[lo])
+        ranks = [lo, count // 2, hi]
+        x_lo, x_mid, x_hi = _ranked(np, xy[:, 0], ranks)
+        y_lo, y_mid, y_hi = _ranked(np, xy[:, 1], ranks)
+        dx = x_hi - x_lo
+        dy = y_hi - y_lo
         span = max(dx, dy) if max(dx, dy) > 0 else None
-        centre = (float(xs[count // 2]), float(ys[count // 2]))
+        centre = (x_mid, y_mid)
     ring_median = _median(rings) if len(rings) >= 3 else None
     text_median = _median(text_heights) if len(text_heights) >= 3 else None
     grid = _grid_kind(*centre) if centre else None
     return _Evidence(span, centre, ring_median, text_median, grid)
+
+
+def _ranked(np: Any, values: Any, ranks: list[int]) -> list[float]:
+    """The values at ``ranks`` of ``values`` sorted as ``sorted()`` sorts them: a partial
+    sort finds them (the sample holds ~150,000 points for 10,000 rooms, and sorting both
+    columns took ~5 ms); a zero among them is taken from a stable sort, where of 0.0 and -0.0
+    the first stays first."""
+    picked = np.partition(values, ranks)[ranks]
+    if not picked.all():
+        picked = np.sort(values, kind="stable")[ranks]
+    return [float(value) for value in picked]
 
 
 def _score(ev: _Evidence, factor: float) -> float:

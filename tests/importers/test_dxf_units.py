@@ -74,3 +74,32 @@ def test_no_geometry_falls_back_to_metres_with_a_warning() -> None:
 def test_unknown_unit_name_is_rejected() -> None:
     with pytest.raises(ValueError, match="furlong"):
         normalise_unit("furlong")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_extent_is_read_from_the_same_ranked_points_as_a_full_sort(seed: int) -> None:
+    """The span and centre come from a partial sort; they are the values a stable full sort
+    puts at those ranks, the sign of a zero included (0.0 and -0.0 are equal to a sort)."""
+    import math
+    import random
+
+    import numpy as np
+
+    from survey_import.dxf_units import _evidence
+
+    rng = random.Random(seed)
+    choices = [0.0, -0.0, 1.5, -2.25, 1e6]
+    count = rng.choice([2, 3, 101, 997])
+    xy = [
+        rng.choice(choices) if rng.random() < 0.5 else rng.uniform(-1e5, 1e5)
+        for _ in range(2 * count)
+    ]
+    ev = _evidence([], np.array(xy), [])
+    lo = int(count * 0.01)
+    hi = max(count - 1 - lo, lo)
+    xs, ys = sorted(xy[0::2]), sorted(xy[1::2])
+    dx, dy = xs[hi] - xs[lo], ys[hi] - ys[lo]
+    assert ev.span == (max(dx, dy) if max(dx, dy) > 0 else None)
+    assert ev.centre is not None
+    for got, want in zip(ev.centre, (xs[count // 2], ys[count // 2]), strict=True):
+        assert got == want and math.copysign(1.0, got) == math.copysign(1.0, want)
