@@ -527,11 +527,19 @@ def _classify(
             return True
         return drawing_has_labels and kids_labelled >= 1
 
-    negative_area = [-a for a in area]
-    for i in sorted(range(len(nodes)), key=negative_area.__getitem__):
+    # Largest first, so that a ring's parent has its role before the ring. An area that is not
+    # a number leaves no order by area: then the order sorted makes of it, as before.
+    if np.isnan(areas).any():
+        negative_area = [-a for a in area]
+        largest_first = sorted(range(len(nodes)), key=negative_area.__getitem__)
+    else:
+        largest_first = np.argsort(-areas, kind="stable").tolist()
+    for i in largest_first:
         node = nodes[i]
         p = parent[i]
         parent_role = nodes[p].role if p is not None else "outline"
+        if parent_role == "outline" and not node.children:
+            continue  # a room, as every node is made (most rings)
         if parent_role in ("hole",):
             node.role = "nested" if node.own_texts else "ignored"
             continue
