@@ -3,6 +3,7 @@ they were raised, and it never outlives the command."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import signal
@@ -110,6 +111,35 @@ def test_the_child_sends_the_result_of_the_analysis(tmp_path: Path) -> None:
         back = child.result()
     _same(back, analyse_survey(path))
     _reaped(child.pid)  # in the background: no zombie left behind
+
+
+def test_the_child_sends_all_of_a_big_result_before_the_parent_asks_for_it(
+    tmp_path: Path,
+) -> None:
+    """The parent receives in the background, so a child whose result is larger than the
+    pipe holds finishes (and exits) while the parent is still busy with the database."""
+    result = analyse_survey(_two_floors(tmp_path))
+    floor = result.floors[0]
+    big = dataclasses.replace(
+        result, floors=[dataclasses.replace(floor, rooms=floor.rooms * 2000), *result.floors[1:]]
+    )
+    assert sum(len(frame) for frame in pack_frames(big)) > 1 << 20
+    with AnalysisChild.start(lambda: big) as child:
+        _exited(child.pid)  # before anything asked for the result
+        back = child.result()
+    _same(back, big)
+    _reaped(child.pid)
+
+
+def _exited(pid: int) -> None:
+    """Wait until ``pid`` has exited (a zombie, not reaped yet)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state == "Z":
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"child {pid} did not finish sending")
 
 
 def _reaped(pid: int) -> None:
