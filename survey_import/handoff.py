@@ -9,8 +9,9 @@ through a pipe, and the parent opens the database meanwhile.
 
 The result travels as frames (:func:`pack_frames`): the result without its rooms, then the
 rooms a thousand at a time as columns of plain values with their polygons as WKB. Pickling
-10,000 rooms object by object took ~0.6 s, value columns and WKB take ~0.04 s, and in chunks
-the parent unpacks one while the child packs the next. The child then leaves with
+10,000 rooms object by object took ~0.6 s, value columns and WKB take ~0.04 s; a thread of the
+parent takes the frames in as they come, so the child never waits on a full pipe, and the
+parent unpacks them once it asks for the result. The child then leaves with
 ``os._exit``: freeing the millions of objects a big drawing leaves is work nobody waits for.
 """
 
@@ -66,7 +67,7 @@ _FAILURE = b"F"
 _FRAME_HEADER = 9
 """A frame: its kind (one byte), the payload's length (8 bytes, little-endian), the payload."""
 _CHUNK_ROOMS = 1000
-"""Rooms per frame: the parent unpacks one chunk while the child packs the next."""
+"""Rooms per frame: a huge drawing's rooms are never all in one pickle at once."""
 
 
 class ChildFailed(RuntimeError):
