@@ -481,7 +481,6 @@ _TITLE_DASH = re.compile(r"[\s（(【\[:：_]*-")
 """... or starts with a minus ("-1"): most room labels have neither, so they skip the patterns."""
 _TEXT_SEPARATOR = "\x00"
 """Joins texts for the floor-title pre-test: no title class or dash holds it."""
-_HINT_IN_TEXTS = re.compile(_TITLE_HINT.pattern)
 _DASH_AT_TEXT_START = re.compile(_TEXT_SEPARATOR + _TITLE_DASH.pattern)
 _ROOF = re.compile(r"屋顶层?|屋面层?|顶层|机房层|屋顶机房层?|rf|roof|roof level|roof floor")
 _PLAIN_STOREY = re.compile(r"标准层|设备层|架空层")
@@ -505,7 +504,7 @@ def floor_title_candidates(texts: Sequence[str]) -> list[int]:
         return list(range(len(texts)))
     # Where each text ends in the joined string, its separator included.
     ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
-    hits = [m.start() for m in _HINT_IN_TEXTS.finditer(joined)]
+    hits = [m.start() for m in _TITLE_HINT.finditer(joined)]
     joined = _TEXT_SEPARATOR + joined  # so the first text's start matches as the others' do
     hits += [m.start() for m in _DASH_AT_TEXT_START.finditer(joined)]
     return sorted(set(np.searchsorted(ends, hits, side="right").tolist()))

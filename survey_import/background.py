@@ -1,8 +1,9 @@
 """Work done in a thread while the caller goes on, its result or exception collected later.
 
-The survey import runs two such pieces beside CPU-bound Python: hashing the drawing while it is
-read (hashlib and file reads release the GIL) and rendering the report while the database
-takes the rooms (the COPY waits for the server with the GIL released).
+The survey import runs three such pieces beside CPU-bound Python: hashing the drawing while it
+is read (hashlib and file reads release the GIL), taking in the forked reader's result while
+the command reads ahead in the database (a pipe read releases it too), and rendering the report
+while the database takes the rooms (the COPY waits for the server with the GIL released).
 """
 
 from __future__ import annotations

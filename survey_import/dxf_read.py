@@ -660,7 +660,7 @@ class _Extractor:
             return
         anchor = insert
         if (halign or valign) and align is not None:
-            if halign in (3, 5) and valign == 0:  # the middle of both points
+            if _between_points(halign, valign):
                 args = (halign, valign, insert, align, height, _FLAT)
                 self._text_values(raw, text, *args, (), layer, handle, "TEXT")
                 return
@@ -1354,8 +1354,7 @@ class _Extractor:
         insert = Vec3(insert_point)
         if (halign or valign) and align_point is not None:
             align = Vec3(align_point)
-            # ALIGNED (3) and FIT (5) stretch the text between both points: use the middle.
-            anchor = insert.lerp(align) if halign in (3, 5) and valign == 0 else align
+            anchor = insert.lerp(align) if _between_points(halign, valign) else align
         else:
             anchor = insert
         if planar.degenerate:
@@ -1648,6 +1647,12 @@ def _ezdxf_matrix(m: Matrix44) -> Any:
     from ezdxf.math import Matrix44 as EzdxfMatrix44
 
     return EzdxfMatrix44(list(m))
+
+
+def _between_points(halign: int, valign: int) -> bool:
+    """Whether a justified TEXT is anchored at the middle of its two points: ALIGNED (3) and
+    FIT (5) stretch it between them; any other justification is at the alignment point."""
+    return halign in (3, 5) and valign == 0
 
 
 _OP_SLOW, _OP_NONE, _OP_LINE, _OP_POLY, _OP_CIRCLE = range(5)
